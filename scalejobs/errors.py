@@ -1,0 +1,35 @@
+"""The one exception hierarchy every scalejobs error belongs to."""
+
+from __future__ import annotations
+
+import dramatiq
+
+
+class ScalejobsError(Exception):
+    """Raised for any scalejobs failure; catch this to catch them all."""
+
+
+class ConfigurationError(ScalejobsError):
+    """Raised when a ``SCALEJOBS`` setting is missing or invalid."""
+
+    def __init__(self, setting: str, message: str, hint: str = "") -> None:
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+        self.message = message
+        self.hint = hint
+
+
+class EnqueueVeto(ScalejobsError, dramatiq.middleware.MiddlewareError):
+    """Raised from a ``before_enqueue`` hook to stop a message being sent.
+
+    Dramatiq swallows ordinary exceptions in before-hooks; only a
+    ``MiddlewareError`` reaches the caller of ``send()``.
+    """
+
+
+class MessageTooLarge(ScalejobsError, ValueError):
+    """Raised when an enqueued payload is larger than the configured cap."""
+
+
+class StoreUnavailable(ScalejobsError):
+    """Raised when the Redis coordination store cannot be reached."""

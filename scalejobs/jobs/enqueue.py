@@ -1,0 +1,83 @@
+"""Send a message now, or when the surrounding transaction commits.
+
+A job enqueued inside ``transaction.atomic()`` usually reads rows that the
+transaction is writing; sending it before the commit lets a fast worker see
+nothing. So by default the message is built (and its arguments checked) at
+the call, and handed to the broker in ``transaction.on_commit``: sent after
+a commit, dropped on a rollback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import dramatiq
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
+
+from ..conf import get_settings
+from .payload import check_arguments
+
+Delay = int | float | dt.timedelta
+
+
+def enqueue(
+    actor: dramatiq.Actor,
+    args: tuple[Any, ...] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    delay: Delay | None = None,
+    on_commit: bool | str | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dramatiq.Message | None:
+    """Check, build and send one message of ``actor``; return it.
+
+    ``delay`` is in seconds (or a ``timedelta``). ``on_commit`` is ``True`` to
+    wait for the default database's commit, a database alias to wait for that
+    one, ``False`` to send at once, or ``None`` for the job's (then the
+    ``SCALEJOBS["ON_COMMIT"]``) default.
+    """
+    kwargs = dict(kwargs or {})
+    check_arguments(args, kwargs)
+    message = actor.message_with_options(args=tuple(args), kwargs=kwargs, **(options or {}))
+    delay_ms = _milliseconds(delay)
+    using = _commit_alias(actor, on_commit)
+    if using is not None:
+        connection = transaction.get_connection(using)
+        if connection.in_atomic_block:
+            transaction.on_commit(lambda: actor.broker.enqueue(message, delay=delay_ms), using=using)
+            return message
+    return actor.broker.enqueue(message, delay=delay_ms)
+
+
+def delay_until(when: dt.datetime) -> float:
+    """Return the seconds from now until the aware datetime ``when`` (never negative)."""
+    if timezone.is_naive(when):
+        raise ValueError(f"when: {when!r} is a naive datetime; pass an aware one (e.g. timezone.now() + ...)")
+    return max(0.0, (when - timezone.now()).total_seconds())
+
+
+def _milliseconds(delay: Delay | None) -> int | None:
+    if delay is None:
+        return None
+    if isinstance(delay, dt.timedelta):
+        seconds = delay.total_seconds()
+    elif isinstance(delay, (int, float)) and not isinstance(delay, bool):
+        seconds = float(delay)
+    else:
+        raise TypeError(f"delay: expected seconds or a timedelta, got {delay!r}")
+    if seconds < 0:
+        raise ValueError(f"delay: {delay!r} is negative")
+    return int(seconds * 1000) or None
+
+
+def _commit_alias(actor: dramatiq.Actor, on_commit: bool | str | None) -> str | None:
+    if on_commit is None:
+        on_commit = getattr(actor, "on_commit", None)
+    if on_commit is None:
+        on_commit = get_settings().on_commit
+    if on_commit is True:
+        return DEFAULT_DB_ALIAS
+    return on_commit or None

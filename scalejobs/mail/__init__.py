@@ -1,0 +1,1 @@
+"""Queue email for a worker to send: ``deliver_later`` and friends."""

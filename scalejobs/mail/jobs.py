@@ -1,0 +1,1 @@
+"""The actor that delivers queued email."""

@@ -1,0 +1,108 @@
+"""Fixtures shared by every tier: a clean Redis, and real worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dramatiq
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+@pytest.fixture
+def redis_db() -> Iterator[redis.Redis]:
+    """Return the test Redis, emptied before and after the test."""
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def broker(redis_db: redis.Redis) -> Iterator[dramatiq.Broker]:
+    """Return the configured broker, with its middleware restored afterwards."""
+    broker = dramatiq.get_broker()
+    middleware = list(broker.middleware)
+    yield broker
+    broker.middleware[:] = middleware
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05) -> object:
+    """Poll ``predicate`` until it returns something truthy; fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {predicate}")
+        time.sleep(interval)
+
+
+class WorkerProcess:
+    """A real ``manage.py rundramatiq`` subprocess."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, log: Path) -> None:
+        command = [sys.executable, "manage.py", "rundramatiq", "--skip-logging", *args]
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "SCALEJOBS_WORKER_OF_TESTS": "1"}
+        environment.update(env or {})
+        self.log = log
+        self._log_file = log.open("wb")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, signum: int) -> None:
+        os.killpg(self.process.pid, signum)
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM the worker and wait; SIGKILL its group if it overstays."""
+        if self.process.poll() is None:
+            try:
+                self.signal(signal.SIGTERM)
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.signal(signal.SIGKILL)
+                self.process.wait(5)
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._log_file.close()
+        return self.process.returncode
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real worker processes; every one is stopped at teardown."""
+    workers: list[WorkerProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(*args, env=env, log=tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
