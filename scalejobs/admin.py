@@ -1,0 +1,48 @@
+"""Hang the scalejobs pages in the Django admin, behind its login."""
+
+from __future__ import annotations
+
+from functools import update_wrapper
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+
+from .models import Jobs
+from .pages import VIEW_PERMISSION, all_pages, render_page, viewer
+
+
+@admin.register(Jobs)
+class JobsAdmin(admin.ModelAdmin):
+    """Serve every slice's pages below ``admin/scalejobs/jobs/``."""
+
+    def get_urls(self) -> list[URLPattern]:
+        def wrap(view: Any) -> Any:
+            return update_wrapper(self.admin_site.admin_view(view), view)
+
+        pages = [path(page.route, wrap(page.view), name=f"scalejobs_{page.name}") for page in all_pages()]
+        return [*pages, path("", wrap(self.changelist_view), name="scalejobs_jobs_changelist")]
+
+    @staticmethod
+    @viewer
+    def _index(request: HttpRequest) -> HttpResponse:
+        return render_page(request, "scalejobs/index.html", {}, title="Jobs")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        return self._index(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(VIEW_PERMISSION)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(VIEW_PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,108 @@
+"""The frame every scalejobs admin page hangs in: registry, rendering, actions.
+
+Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
+module in ``SLICE_VIEWS``. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
+behind the admin's staff login and CSRF protection; reading needs
+``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs``, and every
+action is a POST that leaves an entry in the admin log.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+VIEW_PERMISSION = "scalejobs.view_jobs"
+MANAGE_PERMISSION = "scalejobs.manage_jobs"
+
+# Modules with a PAGES list; a slice adds its own line.
+SLICE_VIEWS: tuple[str, ...] = ()
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One admin page: ``route`` below the scalejobs root, named ``scalejobs_<name>``."""
+
+    name: str
+    route: str
+    title: str
+    view: View
+    # Whether the page shows in the scalejobs menu (detail pages and actions do not).
+    in_menu: bool = True
+
+
+def all_pages() -> list[Page]:
+    """Return the pages of every slice, in ``SLICE_VIEWS`` order."""
+    pages: list[Page] = []
+    for module in SLICE_VIEWS:
+        pages.extend(importlib.import_module(module).PAGES)
+    return pages
+
+
+def can_manage(request: HttpRequest) -> bool:
+    """Tell whether the user may act, not only look."""
+    return request.user.has_perm(MANAGE_PERMISSION)
+
+
+def viewer(view: View) -> View:
+    """Let only users with the view permission see a page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def action(view: View) -> View:
+    """Let only POSTs from users with the manage permission act."""
+
+    @functools.wraps(view)
+    @require_POST
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_manage(request):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def log_action(request: HttpRequest, message: str) -> None:
+    """Record an action in Django's admin log, under the scalejobs section."""
+    from .models import Jobs
+
+    LogEntry.objects.create(
+        user_id=request.user.pk,
+        content_type=ContentType.objects.get_for_model(Jobs, for_concrete_model=False),
+        object_id=None,
+        object_repr="scalejobs"[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+def render_page(request: HttpRequest, template: str, context: dict[str, Any], *, title: str) -> TemplateResponse:
+    """Render ``template`` inside the admin frame, with the scalejobs menu."""
+    from django.contrib import admin
+
+    frame = {
+        **admin.site.each_context(request),
+        "title": title,
+        "scalejobs_pages": [page for page in all_pages() if page.in_menu],
+        "can_manage": can_manage(request),
+    }
+    return TemplateResponse(request, template, {**frame, **context})
