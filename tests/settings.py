@@ -1,16 +1,20 @@
 """Test settings: the example project, with test-only overrides.
 
-``REDIS_URL`` is set by ``tests/redis_server.py`` before this module loads.
+``tests/redis_server.py`` provides ``REDIS_URL`` before the example settings read it.
 """
 
 import os
+
+from tests.redis_server import provide_test_environment
+
+provide_test_environment()
 
 from example_project.settings import *  # noqa: F403
 from example_project.settings import DATABASES
 
 if "sqlite" in DATABASES["default"]["ENGINE"]:
     # A file (not :memory:) so worker subprocesses can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SCALEJOBS_TEST_SQLITE", "test-scalejobs.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["SCALEJOBS_TEST_SQLITE"]}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,62 @@
+"""SCALEJOBS is validated by system checks, naming the setting at fault."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core import checks
+from django.test import override_settings
+
+from scalejobs import conf
+from scalejobs.checks import check_all
+from tests.conftest import ROOT
+
+
+def kernel_errors():
+    return [message for message in check_all() if message.id.startswith("scalejobs.E0")]
+
+
+def test_default_settings_pass_every_check():
+    assert check_all() == []
+
+
+def test_defaults_are_merged_under_the_users_dict():
+    with override_settings(SCALEJOBS={"KEY_PREFIX": "shop"}):
+        settings = conf.get_settings()
+    assert (settings.key_prefix, settings.on_commit, settings.redis_url) == ("shop", True, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message", "hint"),
+    [
+        ({"KEY_PREFIX": 3}, "SCALEJOBS['KEY_PREFIX']: expected a non-empty string, got 3.", "Set SCALEJOBS['KEY_PREFIX'] to a non-empty string."),
+        ({"ON_COMMIT": "yes"}, "SCALEJOBS['ON_COMMIT']: expected bool, got 'yes'.", "Set SCALEJOBS['ON_COMMIT'] to bool."),
+        ({"KEY_PREFX": "x"}, "SCALEJOBS['KEY_PREFX']: is not a scalejobs setting.", "Did you mean 'KEY_PREFIX'?"),
+        ({"MAIL": {"QUEUE": ""}}, "SCALEJOBS['MAIL']['QUEUE']: expected a queue name, got ''.", "Set SCALEJOBS['MAIL']['QUEUE'] to a queue name."),
+        ({"MAIL": {"MAX_MESSAGE_BYTES": True}}, "SCALEJOBS['MAIL']['MAX_MESSAGE_BYTES']: expected a positive int, got True.", "Set SCALEJOBS['MAIL']['MAX_MESSAGE_BYTES'] to a positive int."),
+        (["not", "a", "dict"], "SCALEJOBS: expected a dict, got ['not', 'a', 'dict'].", "Set SCALEJOBS to a dict."),
+    ],
+)
+def test_a_bad_value_fails_the_check_naming_the_setting(value, message, hint):
+    with override_settings(SCALEJOBS=value):
+        assert kernel_errors() == [checks.Error(message, hint=hint, obj="settings.SCALEJOBS", id="scalejobs.E001")]
+
+
+def test_missing_broker_setting_is_an_error():
+    with override_settings(DRAMATIQ_BROKER=None):
+        assert [error.id for error in kernel_errors()] == ["scalejobs.E002"]
+
+
+def test_manage_py_check_fails_on_a_misconfigured_setting(tmp_path):
+    (tmp_path / "broken_settings.py").write_text(
+        "from tests.settings import *\nSCALEJOBS = {'KEY_PREFIX': ''}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--settings", "broken_settings"],
+        cwd=ROOT,
+        env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "(scalejobs.E001) SCALEJOBS['KEY_PREFIX']: expected a non-empty string, got ''." in result.stderr
