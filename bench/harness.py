@@ -1,0 +1,67 @@
+"""Shared pieces of the benchmarks: a private Redis, workers, drain timing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_redis() -> tuple[str, object | None]:
+    """Return the Redis URL to benchmark against, starting Valkey unless REDIS_URL is set."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], None
+    sys.path.insert(0, str(ROOT))
+    from scalejobs.embedded_redis import start_embedded_redis
+
+    embedded = start_embedded_redis()
+    os.environ["REDIS_URL"] = embedded.url
+    return embedded.url, embedded
+
+
+def start_worker(settings: str, processes: int, threads: int, queues: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "manage.py", "rundramatiq", "--skip-logging", "--processes", str(processes), "--threads", str(threads), "--queues", *queues]
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, **(env or {})}
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def unacked(client: redis.Redis, queue: str) -> int:
+    return sum(client.scard(key) for key in client.scan_iter(match=f"dramatiq:__acks__.*.{queue}", count=1000))
+
+
+def time_drain(client: redis.Redis, queue: str, total: int, timeout: float = 600.0) -> float:
+    """Return seconds from the first message taken until all ``total`` are processed and acked."""
+    key = f"dramatiq:{queue}"
+    deadline = time.monotonic() + timeout
+    while client.llen(key) >= total:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the worker never started consuming")
+        time.sleep(0.002)
+    started = time.perf_counter()
+    while client.llen(key) or unacked(client, queue):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the queue did not drain")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,17 @@
+"""The example project with Dramatiq's own default middleware: the baseline."""
+
+from example_project.settings import *  # noqa: F403
+from example_project.settings import DRAMATIQ_BROKER
+
+DRAMATIQ_BROKER = {
+    **DRAMATIQ_BROKER,
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.ShutdownNotifications",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Pipelines",
+        "dramatiq.middleware.Retries",
+    ],
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

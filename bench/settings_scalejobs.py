@@ -1,0 +1,5 @@
+"""The example project with scalejobs' DEFAULT_STACK, for benchmarks."""
+
+from example_project.settings import *  # noqa: F403
+
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
