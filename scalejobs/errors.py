@@ -31,5 +31,25 @@ class MessageTooLarge(ScalejobsError, ValueError):
     """Raised when an enqueued payload is larger than the configured cap."""
 
 
+class UnsupportedMessage(ScalejobsError, TypeError):
+    """Raised when an email message holds something a queue cannot carry to a worker."""
+
+
 class StoreUnavailable(ScalejobsError):
     """Raised when the Redis coordination store cannot be reached."""
+
+
+class JobOptionError(ScalejobsError, ValueError, dramatiq.middleware.MiddlewareError):
+    """Raised at decoration time when a job option has an invalid value.
+
+    A ``MiddlewareError`` so that it escapes Dramatiq's ``declare_actor`` hooks.
+    """
+
+
+class DuplicateJob(EnqueueVeto):
+    """Raised when a unique job is sent while another message holds its lock."""
+
+    def __init__(self, actor_name: str, holder: str) -> None:
+        super().__init__(f"{actor_name}: not sent, message {holder!r} already holds this job's unique lock.")
+        self.actor_name = actor_name
+        self.holder = holder
