@@ -45,7 +45,9 @@ class Demo:
     def stop(self) -> None:
         for child in reversed(self.children):
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                # The leader of each group only: rundramatiq forwards SIGTERM to its
+                # worker processes, and a second SIGTERM would kill them mid-job.
+                os.kill(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for child in reversed(self.children):
             try:

@@ -72,7 +72,16 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")
 
     def signal(self, signum: int) -> None:
-        os.killpg(self.process.pid, signum)
+        """Signal the worker the way a container runtime does.
+
+        SIGKILL takes the whole process group (the container dies); any other
+        signal goes to the master only, as ``docker stop`` sends SIGTERM to PID 1,
+        and the master forwards it to its worker processes once.
+        """
+        if signum == signal.SIGKILL:
+            os.killpg(self.process.pid, signum)
+        else:
+            os.kill(self.process.pid, signum)
 
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM the worker and wait; SIGKILL its group if it overstays."""
