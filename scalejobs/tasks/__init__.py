@@ -1,0 +1,37 @@
+"""Run Django's ``@task`` functions on Dramatiq workers: ``scalejobs.tasks.DramatiqBackend``.
+
+Configure it as a Django task backend::
+
+    TASKS = {"default": {"BACKEND": "scalejobs.tasks.DramatiqBackend", "QUEUES": ["default"]}}
+
+It works with ``django.tasks`` (Django >= 6.0) and with the ``django_tasks``
+backport (Django 5.2, ``pip install 'scalejobs[tasks]'``).
+
+django-dramatiq imports every app's ``tasks`` module, and every module inside
+it, in each worker; so this package and its modules import without either
+framework, and importing it declares the actor that runs every task. The
+backend class itself loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .runner import ACTOR_NAME, task_runner
+
+# Public names loaded on first use, by module.
+_LAZY = {
+    "DramatiqBackend": ".backend",
+    "ScalejobsTask": ".task",
+}
+
+__all__ = ["ACTOR_NAME", "DramatiqBackend", "ScalejobsTask", "task_runner"]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module, __name__), name)
