@@ -1,0 +1,82 @@
+"""``ECSProtection``: hold the ECS task's scale-in protection while jobs run; drain on SIGTERM."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import TimeLimit
+
+
+class ECSProtection(dramatiq.Middleware):
+    """Protect the ECS task from scale-in while any job with ``protect=True`` runs.
+
+    A silent no-op outside ECS (``SCALEJOBS["PROTECTION"]["ENABLED"]`` is
+    ``"auto"``: on when ``ECS_AGENT_URI`` is set). The graceful drain works
+    everywhere: on SIGTERM running jobs get ``SHUTDOWN_BUDGET_SECONDS`` to
+    finish, then are handed back to the queue.
+    """
+
+    actor_options = {"protect"}
+
+    def __init__(self) -> None:
+        self.engine: Any = None
+        self.budget: float | None = None
+        self._running: dict[int, dramatiq.MessageProxy] = {}
+        self._actors: dict[str, tuple[bool, float | None]] = {}
+        self._default_limit: float | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from ..conf import get_settings
+        from . import runtime
+
+        self.budget = get_settings().protection.shutdown_budget_seconds
+        limits = [m.time_limit for m in broker.middleware if isinstance(m, TimeLimit)]
+        self._default_limit = limits[0] / 1000 if limits else None
+        self.engine = runtime.build()
+        if self.engine is not None:
+            self.engine.start()
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        key = threading.get_ident()
+        self._running[key] = message
+        if self.engine is None:
+            return
+        protect, time_limit = self._options(broker, message)
+        if protect:
+            self.engine.claim(key, message_id=message.message_id, actor=message.actor_name, time_limit=time_limit)
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *, result: Any = None, exception: BaseException | None = None) -> None:
+        key = threading.get_ident()
+        self._running.pop(key, None)
+        if self.engine is not None:
+            self.engine.release(key, message.message_id)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        self.after_process_message(broker, message)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self.budget is not None:
+            from .drain import drain
+
+            drain(worker, self.budget, self._running)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+
+    def _options(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> tuple[bool, float | None]:
+        """Return whether the job protects and its time limit in seconds (None: unlimited)."""
+        options = message.options
+        if "protect" not in options and "time_limit" not in options and message.actor_name in self._actors:
+            return self._actors[message.actor_name]
+        actor = broker.get_actor(message.actor_name).options
+        protect = bool(options.get("protect", actor.get("protect", True)))
+        limit_ms = options.get("time_limit", actor.get("time_limit"))
+        limit = self._default_limit if limit_ms is None else limit_ms / 1000
+        if limit is not None and limit == float("inf"):
+            limit = None
+        if "protect" not in options and "time_limit" not in options:
+            self._actors[message.actor_name] = (protect, limit)
+        return protect, limit

@@ -1,0 +1,121 @@
+"""Judge the outcome of one protection call: what the task's record and logs say next.
+
+The retry policy lives here, in one place. ``TASK_NOT_VALID`` and
+``AccessDeniedException`` switch protection off for the task until a
+re-check, with one ERROR naming the fix. Throttling (``ThrottlingException``,
+HTTP 429), server errors (5xx, 504 ``RequestCanceled``) and unreachable
+agents are retried with exponential backoff and full jitter. Any other
+answer is retried the same way, at most ``UNKNOWN_RETRY_LIMIT`` times in a
+row, then switched off like a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .transport import Outcome
+
+if TYPE_CHECKING:
+    from .engine import Policy
+    from .ledger import Decision
+
+# Answers that mean "this task can never be protected as configured".
+SWITCH_OFF_CODES = frozenset({"TASK_NOT_VALID", "AccessDeniedException"})
+# Answers worth retrying for as long as they last.
+RETRY_CODES = frozenset({"ThrottlingException", "RequestCanceled"})
+# Consecutive unrecognised answers before protection is switched off until the re-check.
+UNKNOWN_RETRY_LIMIT = 5
+FIXES = {
+    "TASK_NOT_VALID": "run the workers as an ECS service (tasks started by RunTask cannot be protected), "
+    "or set SCALEJOBS['PROTECTION']['ENABLED'] = False",
+    "AccessDeniedException": "allow ecs:UpdateTaskProtection and ecs:GetTaskProtection in the task role "
+    "(the task role, not the task execution role)",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """What one call's outcome changes: state fields, a history entry, a log line."""
+
+    fields: dict[str, str]
+    entry: dict[str, Any]
+    level: int
+    message: str
+
+
+def classify(outcome: Outcome, *, enable: bool, started: float) -> str:
+    """Return ``"ok"``, ``"retry"``, ``"capped"`` (retry a few times) or ``"switch off"``."""
+    if outcome.kind == "protection":
+        expired = enable and outcome.expires_at is not None and outcome.expires_at <= started
+        return "ok" if outcome.enabled == enable and not expired else "capped"
+    if outcome.kind == "unreachable":
+        return "retry"
+    if outcome.code in SWITCH_OFF_CODES:
+        return "switch off"
+    if outcome.code in RETRY_CODES or outcome.status == 429 or (outcome.status or 0) >= 500:
+        return "retry"
+    return "capped"
+
+
+def uncertain(outcome: Outcome) -> bool:
+    """Tell whether a failed call may still have changed the protection."""
+    return outcome.kind == "unreachable" or outcome.code == "RequestCanceled" or (outcome.status or 0) >= 500
+
+
+def backoff(policy: Policy, failures: int, draw: float) -> float:
+    """Return the delay before retry number ``failures``: full jitter, exponential, capped."""
+    return draw * min(policy.backoff_max, policy.backoff_base * 2 ** (failures - 1))
+
+
+def judge(
+    decision: Decision, outcome: Outcome, *, policy: Policy, started: float, now: float, draw: float, task: str, process: str
+) -> Verdict:
+    """Return what ``outcome`` of the call ``decision.action`` means for the task."""
+    action = decision.action
+    result = classify(outcome, enable=action == "enable", started=started)
+    last_call = {"at": started, "action": action, "result": result, "detail": outcome.describe(),
+                 "seconds": round(now - started, 3), "process": process}
+    fields = {"last_call": json.dumps(last_call)}
+    entry: dict[str, Any] = {"at": now, "process": process}
+    if result == "ok" and action == "enable":
+        expires = started + policy.expires_minutes * 60
+        if outcome.expires_at is not None:
+            expires = min(expires, outcome.expires_at)
+        renewed = decision.status == "on"
+        since = decision.since if renewed and decision.since else now
+        fields.update(status="on", expires_at=repr(expires), since=repr(since), failures="0", backoff_until="", recheck_at="", switched_off="")
+        event = "renewed" if renewed else "protected"
+        entry.update(event=event, detail=f"protected until {clock_time(expires)}")
+        what = "protection renewed" if renewed else "protected"
+        return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} {what} until {clock_time(expires)}.")
+    if result == "ok":
+        fields.update(status="off", expires_at="", since="", failures="0", backoff_until="", recheck_at="", switched_off="")
+        entry.update(event="released", detail="protection released")
+        return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} protection released.")
+    failures = decision.failures + 1
+    if result == "switch off" or (result == "capped" and failures >= UNKNOWN_RETRY_LIMIT):
+        recheck = now + policy.recheck_after
+        fix = FIXES.get(outcome.code, "check that this worker can reach the ECS agent and what it answers")
+        fields.update(switched_off=outcome.code or "unrecognised answers", recheck_at=repr(recheck), backoff_until="", failures=str(failures))
+        entry.update(event="switched off", detail=f"{outcome.describe()}; next try at {clock_time(recheck)}")
+        message = (
+            f"ECS protection is switched off for task {task} until {clock_time(recheck)}: {outcome.describe()}. "
+            f"Fix: {fix}. Jobs keep running unprotected."
+        )
+        return Verdict(fields=fields, entry=entry, level=logging.ERROR, message=message)
+    delay = backoff(policy, failures, draw)
+    fields.update(failures=str(failures), backoff_until=repr(now + delay))
+    if uncertain(outcome) and not (action == "enable" and decision.status == "on" and decision.expires_at > now):
+        fields["status"] = "unknown"
+    entry.update(event="failed", detail=f"{action}: {outcome.describe()}")
+    message = f"ECS protection call ({action}) for task {task} failed: {outcome.describe()}; retrying in {delay:.1f} s."
+    return Verdict(fields=fields, entry=entry, level=logging.WARNING, message=message)
+
+
+def clock_time(moment: float) -> str:
+    """Format epoch seconds as ``HH:MM:SS UTC`` for logs and history."""
+    return time.strftime("%H:%M:%S", time.gmtime(moment)) + " UTC"

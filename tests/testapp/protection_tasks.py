@@ -1,0 +1,48 @@
+"""Jobs of the protection system tests; each records when it started and ended, and where."""
+
+import os
+import time
+
+import scalejobs
+from scalejobs.store import redis_client
+
+STARTED = "tests:protection:started"
+FINISHED = "tests:protection:finished"
+
+
+def _log(key: str, token: str, started: float) -> None:
+    redis_client().rpush(key, f"{token}|{started!r}|{time.time()!r}|{os.getpid()}")
+
+
+@scalejobs.job(max_retries=0)
+def blip(token: str) -> None:
+    """A short job: record its start and end."""
+    started = time.time()
+    _log(FINISHED, token, started)
+
+
+@scalejobs.job(max_retries=0, time_limit=5 * 60 * 1000)
+def hold(token: str, seconds: float) -> None:
+    """A long job: record its start, sleep, record its end."""
+    started = time.time()
+    _log(STARTED, token, started)
+    time.sleep(seconds)
+    _log(FINISHED, token, started)
+
+
+@scalejobs.job(max_retries=0, time_limit=5 * 60 * 1000, queue_name="protection-elsewhere")
+def hold_elsewhere(token: str, seconds: float) -> None:
+    """``hold`` on a queue of its own, so a test can choose the worker that runs it."""
+    started = time.time()
+    _log(STARTED, token, started)
+    time.sleep(seconds)
+    _log(FINISHED, token, started)
+
+
+@scalejobs.job(max_retries=0, protect=False)
+def unprotected_hold(token: str, seconds: float) -> None:
+    """A job that neither takes nor extends ECS protection."""
+    started = time.time()
+    _log(STARTED, token, started)
+    time.sleep(seconds)
+    _log(FINISHED, token, started)
