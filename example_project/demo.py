@@ -2,7 +2,8 @@
 
 ``make demo`` runs this. It migrates a SQLite database under ``.demo/``,
 creates a staff user with a fresh password, starts an embedded Valkey
-(unless ``REDIS_URL`` is set), a ``rundramatiq`` worker (2 processes) and the
+(unless ``REDIS_URL`` is set), the local ECS agent emulator (so the admin shows
+scale-in protection flip on and off), a ``rundramatiq`` worker (2 processes) and the
 development server on 127.0.0.1:8000, then enqueues a few jobs. Ctrl-C
 stops every process it started.
 """
@@ -36,24 +37,23 @@ class Demo:
     def manage(self, *args: str) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
-    def spawn(self, *command: str) -> subprocess.Popen[bytes]:
+    def spawn(self, *command: str, stdout: int | None = None) -> subprocess.Popen[bytes]:
         # A session of its own, so Ctrl-C reaches the demo only and it stops children in order.
-        child = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+        child = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=stdout, start_new_session=True)
         self.children.append(child)
         return child
 
     def stop(self) -> None:
+        """Stop children last-started first, each drained before the next (Redis goes last)."""
         for child in reversed(self.children):
             if child.poll() is None:
-                # The leader of each group only: rundramatiq forwards SIGTERM to its
-                # worker processes, and a second SIGTERM would kill them mid-job.
+                # The group leader only: rundramatiq forwards SIGTERM to its worker
+                # processes, and a second SIGTERM would kill them mid-job.
                 os.kill(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for child in reversed(self.children):
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+                try:
+                    child.wait(40)
+                except subprocess.TimeoutExpired:
+                    pass
             try:
                 os.killpg(child.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -66,12 +66,29 @@ def start_redis(demo: Demo) -> None:
     if os.environ.get("REDIS_URL"):
         print(f"Using Redis at {os.environ['REDIS_URL']}")
         return
-    from scalejobs.embedded_redis import start_embedded_redis
+    # In a session of its own, like the other children: a terminal's Ctrl-C must not
+    # stop Redis before the worker has drained.
+    server = demo.spawn(sys.executable, "-m", "scalejobs.embedded_redis", stdout=subprocess.PIPE)
+    assert server.stdout is not None
+    url = server.stdout.readline().decode().strip()
+    if not url:
+        raise RuntimeError("the embedded Valkey server did not start")
+    demo.env["REDIS_URL"] = url
+    print(f"Started embedded Valkey at {url}")
 
-    embedded = start_embedded_redis()
-    demo.cleanups.append(embedded)
-    demo.env["REDIS_URL"] = embedded.url
-    print(f"Started embedded Valkey at {embedded.url}")
+
+def start_fake_ecs_agent(demo: Demo) -> None:
+    """Start the local ECS agent emulator, so the worker takes scale-in protection."""
+    if os.environ.get("ECS_AGENT_URI"):
+        return
+    from scalejobs.protection.fake_agent import FakeAgent
+
+    agent = FakeAgent().start()
+    demo.cleanups.append(agent)
+    demo.env.update(agent.environ())
+    # Let protection flip off soon after the jobs end, so the admin shows both states.
+    demo.env.setdefault("PROTECTION_IDLE_GRACE_SECONDS", "5")
+    print(f"Started the local ECS agent emulator at {demo.env['ECS_AGENT_URI']}")
 
 
 def create_staff_user(demo: Demo) -> str:
@@ -117,13 +134,14 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
         start_redis(demo)
+        start_fake_ecs_agent(demo)
         demo.manage("migrate", "--verbosity", "0")
         password = create_staff_user(demo)
         demo.spawn(sys.executable, "manage.py", "rundramatiq", "--processes", "2", "--threads", "4")
         demo.spawn(sys.executable, "manage.py", "runserver", ADDRESS, "--noreload")
         enqueue_samples(demo)
         print(
-            f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n"
+            f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n  Protected ECS tasks: http://{ADDRESS}/admin/scalejobs/jobs/protection/\n"
             f"  Login: {USERNAME} / {password}\n\nPress Ctrl-C to stop everything.\n",
             flush=True,
         )

@@ -38,3 +38,27 @@ def start_embedded_redis(*, appendonly: bool = False) -> EmbeddedRedis:
     server = ValkeyServer(port=0, data_dir=directory, unix_socket_path=socket, unix_socket_perm="700", config=config)
     server.start()
     return EmbeddedRedis(server=server, url=f"unix://{socket}")
+
+
+def main() -> None:
+    """Run an embedded server until SIGTERM or SIGINT, printing its URL first."""
+    import signal
+
+    embedded = start_embedded_redis()
+    stop = {"now": False}
+
+    def request_stop(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    print(embedded.url, flush=True)
+    try:
+        while not stop["now"]:
+            signal.pause()
+    finally:
+        embedded.stop()
+
+
+if __name__ == "__main__":
+    main()
