@@ -1,0 +1,51 @@
+"""The admin dashboard: queues, running jobs with progress, dead letters, workers, metrics.
+
+``engine()`` builds the query API on the broker's Redis from the settings;
+other slices ask it, e.g. ``progress_of(message_ids)`` for the jobs a task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import dramatiq
+import redis
+
+from ..conf import get_settings
+from ..errors import ConfigurationError
+from ..store import keyspace
+from .engine import DashboardEngine
+from .running import progress
+from .values import Progress
+
+__all__ = ["DashboardEngine", "Progress", "declared_queues", "engine", "progress", "progress_of"]
+
+
+def engine() -> DashboardEngine:
+    """Return the dashboard engine of the configured Dramatiq Redis broker."""
+    broker = dramatiq.get_broker()
+    client = getattr(broker, "client", None)
+    if not isinstance(client, redis.Redis):
+        raise ConfigurationError(
+            "DRAMATIQ_BROKER['BROKER']",
+            f"is {type(broker).__name__}, and the dashboard reads the keys of a Redis broker.",
+            "Use dramatiq.brokers.redis.RedisBroker.",
+        )
+    settings = get_settings().dashboard
+    return DashboardEngine(
+        client,
+        space=keyspace("dashboard"),
+        namespace=getattr(broker, "namespace", "dramatiq"),
+        heartbeat_seconds=settings.heartbeat_seconds,
+        worker_timeout_seconds=settings.worker_timeout_seconds,
+    )
+
+
+def declared_queues() -> set[str]:
+    """Return the queues this process's actors declared."""
+    return set(dramatiq.get_broker().get_declared_queues())
+
+
+def progress_of(message_ids: Iterable[str]) -> dict[str, Progress | None]:
+    """Return the progress of those ``message_ids`` running now on any worker."""
+    return engine().progress_of(message_ids)

@@ -1,0 +1,156 @@
+"""Browse, retry and delete Dramatiq's dead letters, and keep each one's final failure.
+
+Dramatiq moves a failed message's stored payload to ``<queue>.XQ`` as it
+was enqueued, so the payload carries at best the traceback of the attempt
+*before* the last. The Dashboard middleware records the final error under
+``failure:<redis id>`` as the message is dead-lettered, expiring with it.
+
+Pages read a range of the dead-letter zset (newest first). A filtered page
+reads ranges until it has a page of matches or has read ``SCAN_LIMIT``
+entries, and hands back where to continue. Bulk actions walk the whole
+queue in chunks, each chunk moved by one Lua call.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import cast
+
+import redis
+
+from ..clock import Clock
+from . import payloads
+from .keys import DashboardKeys
+from .scripts import script
+from .values import DeadLetter, DeadLetterFilter, Failure, Listing
+
+# Dead letters read per round trip when filtering or acting in bulk.
+CHUNK = 250
+# Entries a filtered page reads at most before handing back a cursor.
+SCAN_LIMIT = 2_500
+
+# (redis id, dead-letter time in ms) pairs, as ZRANGE ... WITHSCORES answers.
+Entries = Sequence[tuple[bytes | str, float]]
+
+
+class DeadLetterStore:
+    """The dead-letter queues of Dramatiq, with the failures that filled them."""
+
+    def __init__(self, client: redis.Redis, keys: DashboardKeys, clock: Clock) -> None:
+        self.client = client
+        self.keys = keys
+        self.clock = clock
+        self._revive = script(client, "revive")
+
+    def count(self, queue: str) -> int:
+        """Return how many messages of ``queue`` are dead-lettered."""
+        return int(self.client.zcard(self.keys.dead(queue)))
+
+    def page(
+        self, queue: str, *, start: int = 0, count: int = 50, match: DeadLetterFilter = DeadLetterFilter()
+    ) -> Listing[DeadLetter]:
+        """Return up to ``count`` dead letters matching ``match``, newest first, from rank ``start``."""
+        total = self.count(queue)
+        if match.is_empty:
+            letters = self._letters(queue, start, start + count - 1)
+            following = start + count
+            return Listing(items=tuple(letters), total=total, next_cursor=str(following) if following < total else None)
+        found: list[DeadLetter] = []
+        rank = start
+        while rank < total and rank - start < SCAN_LIMIT and len(found) < count:
+            letters = self._letters(queue, rank, rank + CHUNK - 1)
+            for offset, letter in enumerate(letters, start=1):
+                if match.matches(letter):
+                    found.append(letter)
+                    if len(found) == count:
+                        rank += offset
+                        break
+            else:
+                rank += CHUNK
+        return Listing(items=tuple(found), total=total, next_cursor=str(rank) if rank < total else None)
+
+    def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
+        """Move the given dead letters back to their ready queue; return how many moved."""
+        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if raw is not None])
+
+    def delete(self, queue: str, redis_ids: Sequence[str]) -> int:
+        """Delete the given dead letters and their failures; return how many were dead."""
+        if not redis_ids:
+            return 0
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.keys.dead(queue), *redis_ids)
+            pipe.hdel(self.keys.dead_messages(queue), *redis_ids)
+            pipe.delete(*(self.keys.failure(redis_id) for redis_id in redis_ids))
+            removed, _, _ = pipe.execute()
+        return int(removed)
+
+    def retry_matching(self, queue: str, match: DeadLetterFilter) -> int:
+        """Retry every dead letter of ``queue`` that ``match`` passes, oldest first."""
+        moved = 0
+        for loaded in self._chunks(queue):
+            moved += self._move(queue, [(letter.message.redis_id, raw) for letter, raw in loaded if match.matches(letter)])
+        return moved
+
+    def delete_matching(self, queue: str, match: DeadLetterFilter) -> int:
+        """Delete every dead letter of ``queue`` that ``match`` passes."""
+        deleted = 0
+        for loaded in self._chunks(queue):
+            deleted += self.delete(queue, [letter.message.redis_id for letter, _ in loaded if match.matches(letter)])
+        return deleted
+
+    def record_failure(self, redis_id: str, failure: Failure, *, ttl_ms: int) -> None:
+        """Keep why ``redis_id`` was dead-lettered, for as long as Dramatiq keeps the letter."""
+        record = {"error": failure.error, "traceback": failure.traceback, "failed_at": failure.failed_at, "worker": failure.worker}
+        self.client.set(self.keys.failure(redis_id), json.dumps(record), px=ttl_ms)
+
+    def _letters(self, queue: str, first: int, last: int) -> list[DeadLetter]:
+        entries = cast(Entries, self.client.zrevrange(self.keys.dead(queue), first, last, withscores=True))
+        return [letter for letter, _ in self._load(queue, entries)]
+
+    def _chunks(self, queue: str) -> Iterator[list[tuple[DeadLetter, bytes | str]]]:
+        ids = cast(Entries, self.client.zrange(self.keys.dead(queue), 0, -1, withscores=True))
+        for index in range(0, len(ids), CHUNK):
+            yield self._load(queue, ids[index : index + CHUNK])
+
+    def _load(self, queue: str, entries: Entries) -> list[tuple[DeadLetter, bytes | str]]:
+        if not entries:
+            return []
+        ids = [payloads.text(redis_id) for redis_id, _ in entries]
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.hmget(self.keys.dead_messages(queue), ids)
+            pipe.mget([self.keys.failure(redis_id) for redis_id in ids])
+            raws, failures = pipe.execute()
+        letters = []
+        for redis_id, (_, score), raw, failure in zip(ids, entries, raws, failures):
+            message = payloads.parse(redis_id, raw, queue)
+            if message is not None:
+                letters.append((DeadLetter(message=message, failed_at=score / 1000, failure=_failure(failure)), raw))
+        return letters
+
+    def _move(self, queue: str, found: list[tuple[str, bytes | str]]) -> int:
+        if not found:
+            return 0
+        now_ms = int(self.clock() * 1000)
+        args: list[str] = []
+        for redis_id, raw in found:
+            new_id = str(uuid.uuid4())
+            args += [redis_id, new_id, payloads.ready_again(raw, queue=queue, redis_id=new_id, now_ms=now_ms)]
+        keys = self.keys
+        moved = self._revive(
+            keys=[keys.dead(queue), keys.dead_messages(queue), keys.ready(queue), keys.ready_messages(queue)], args=args
+        )
+        self.client.delete(*(keys.failure(redis_id) for redis_id, _ in found))
+        return int(moved)
+
+
+def _failure(raw: bytes | None) -> Failure | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+        return Failure(error=data["error"], traceback=data["traceback"], failed_at=data["failed_at"], worker=data["worker"])
+    except (ValueError, KeyError, TypeError):
+        return None

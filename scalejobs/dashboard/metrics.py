@@ -1,0 +1,88 @@
+"""Count processed and failed jobs per minute, cheaply, across all workers.
+
+The hot path only bumps an in-memory counter under a lock. Each heartbeat
+drains the counter into Redis with one pipelined ``HINCRBY`` pair and an
+``EXPIRE`` per minute touched, so Redis sees a few commands per worker
+process per heartbeat however many jobs ran. A worker killed outright loses
+at most one heartbeat's counts.
+
+Keys: ``<prefix>:dashboard:minute:<epoch minute>``, a hash with the fields
+``processed`` (attempts that returned) and ``failed`` (attempts that raised,
+retried or not), expiring after the configured retention.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+
+import redis
+
+from ..clock import Clock
+from .keys import DashboardKeys
+from .values import MinuteCount
+
+Counts = Mapping[int, tuple[int, int]]
+
+
+class MinuteCounter:
+    """Processed and failed counts per epoch minute, held in memory until drained."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._counts: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
+
+    def count(self, *, failed: bool) -> None:
+        """Count one finished attempt in the current minute."""
+        minute = int(self.clock() // 60)
+        with self._lock:
+            self._counts[minute][int(failed)] += 1
+
+    def drain(self) -> dict[int, tuple[int, int]]:
+        """Return and forget the counts so far: minute -> (processed, failed)."""
+        with self._lock:
+            counts, self._counts = self._counts, defaultdict(lambda: [0, 0])
+        return {minute: (pair[0], pair[1]) for minute, pair in counts.items()}
+
+    def restore(self, counts: Counts) -> None:
+        """Add back counts that could not be written, to try again next time."""
+        with self._lock:
+            for minute, (processed, failed) in counts.items():
+                pair = self._counts[minute]
+                pair[0] += processed
+                pair[1] += failed
+
+
+def write_counts(pipe: redis.client.Pipeline, keys: DashboardKeys, counts: Counts, *, retention_seconds: int) -> None:
+    """Queue the commands adding ``counts`` to the per-minute hashes on ``pipe``."""
+    for minute, (processed, failed) in counts.items():
+        key = keys.minute(minute)
+        if processed:
+            pipe.hincrby(key, "processed", processed)
+        if failed:
+            pipe.hincrby(key, "failed", failed)
+        pipe.expire(key, retention_seconds)
+
+
+class Throughput:
+    """Read the per-minute counts back."""
+
+    def __init__(self, client: redis.Redis, keys: DashboardKeys, clock: Clock) -> None:
+        self.client = client
+        self.keys = keys
+        self.clock = clock
+
+    def minutes(self, count: int = 60) -> list[MinuteCount]:
+        """Return the last ``count`` minutes, oldest first, the current one included."""
+        current = int(self.clock() // 60)
+        minutes = range(current - count + 1, current + 1)
+        with self.client.pipeline(transaction=False) as pipe:
+            for minute in minutes:
+                pipe.hmget(self.keys.minute(minute), "processed", "failed")
+            rows = pipe.execute()
+        return [
+            MinuteCount(minute=minute * 60.0, processed=int(processed or 0), failed=int(failed or 0))
+            for minute, (processed, failed) in zip(minutes, rows)
+        ]

@@ -1,0 +1,94 @@
+"""Fixtures for every slice's browser tests: headless Chromium driven by Playwright.
+
+- ``browser``: one Chromium for the session (the system's ``chromium``; without it
+  the tests skip locally and fail in CI, where ``CI=true``).
+- ``staff_page``: a fresh page logged into the admin of ``live_server`` as a
+  superuser; ``page.goto("/admin/...")`` takes paths.
+- ``screenshot(page, name)``: save a full-page PNG under the test's tmp dir
+  (an artifact to look at, never committed); returns its path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import in_ci
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STAFF_USERNAME = "staff"
+STAFF_PASSWORD = "browser-test-password"
+
+# Playwright's sync API keeps an event loop in the test thread, where Django's
+# ORM would then refuse to run; the live server runs in its own thread anyway.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "Chromium is not installed: apt-get install chromium"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Return a headless Chromium shared by the session."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def staff_user(django_user_model: Any) -> Any:
+    """Return a superuser who may see and act on every scalejobs page."""
+    return django_user_model.objects.create_superuser(STAFF_USERNAME, "staff@example.com", STAFF_PASSWORD)
+
+
+@pytest.fixture
+def staff_page(browser: Any, live_server: Any, staff_user: Any) -> Iterator[Any]:
+    """Return a page logged into the admin of the live server."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", STAFF_USERNAME)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[[Any, str], Path]:
+    """Return a function saving a full-page screenshot as ``<tmp>/screenshots/<name>.png``."""
+    directory = tmp_path / "screenshots"
+    directory.mkdir()
+
+    def take(page: Any, name: str) -> Path:
+        path = directory / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,46 @@
+"""``manage.py scalejobs status`` prints queues, workers, throughput, leader and protection."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from scalejobs.dashboard import engine
+from scalejobs.dashboard.values import WorkerInfo
+from tests.dramatiq_queues import Queues
+
+
+def status() -> str:
+    out = io.StringIO()
+    call_command("scalejobs", "status", stdout=out)
+    return out.getvalue()
+
+
+def test_status_prints_each_queue_each_worker_the_leader_and_protection(redis_db):
+    queues = Queues(redis_db)
+    queues.send("a")
+    queues.send("b", queue="exports")
+    queues.kill("exports")
+    worker = WorkerInfo(worker_id="w", host="ip-10-0-0-7", pid=31, queues=("default",), threads=8, started_at=1.0, last_heartbeat=engine().clock())
+    engine().workers.beat(worker)
+
+    lines = status().splitlines()
+
+    assert lines[0] == "Queues:"
+    default = next(line for line in lines if line.strip().startswith("default"))
+    exports = next(line for line in lines if line.strip().startswith("exports"))
+    assert default.split()[:5] == ["default", "1", "0", "0", "0"]
+    assert exports.split()[:5] == ["exports", "0", "0", "0", "1"]
+    assert "Workers: 1 (0/8 threads busy)" in lines
+    assert any(line.strip().startswith("ip-10-0-0-7 pid 31  queues default  busy 0/8  running") for line in lines)
+    assert "Last hour: 0 processed, 0 failed" in lines
+    assert lines[-2] == "Leader: nobody"
+    assert lines[-1].startswith("Protection: ")
+
+
+def test_the_command_asks_for_a_subcommand(redis_db):
+    with pytest.raises(CommandError, match="Name a subcommand: status."):
+        call_command("scalejobs")
