@@ -25,15 +25,10 @@ def _time(moment: float | None) -> str:
 
 
 def _progress(message_ids: set[str]) -> dict[str, Any]:
-    """Return the latest progress of each job by message id.
+    """Return the latest progress of each job by message id, from the dashboard's registry."""
+    from .. import dashboard
 
-    JOIN POINT (dashboard slice, issue 6): the dashboard owns
-    ``scalejobs.progress()`` and the running-jobs registry. Wire this to its
-    query API, e.g. ``{job.message_id: job.progress for job in
-    dashboard.engine().workers.running() if job.message_id in message_ids}``;
-    a value needs ``done``, ``total`` and ``message``. Until then no progress shows.
-    """
-    return {}
+    return {message_id: value for message_id, value in dashboard.progress_of(message_ids).items() if value}
 
 
 def _job_row(job: JobView, now: float, progress: dict[str, Any]) -> dict[str, Any]:

@@ -97,3 +97,23 @@ def test_the_page_needs_the_view_permission(staff, client):
 def test_the_page_needs_a_staff_login(client):
     response = client.get(reverse(PAGE))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_running_jobs_reported_progress_shows_beside_it(staff):
+    import time
+
+    from scalejobs import dashboard
+    from scalejobs.dashboard.values import Progress, RunningJob, WorkerInfo
+
+    engine = worker()
+    engine.claim(1, message_id="m-2", actor="export_customers", time_limit=600)
+    engine.tick()
+    now = time.time()
+    job = RunningJob(
+        message_id="m-2", queue="exports", actor="export_customers", args=(), kwargs={}, started_at=now,
+        progress=Progress(done=7, total=20, message="rows written", updated_at=now), worker_id="w-1", host="h", pid=1,
+    )
+    info = WorkerInfo(worker_id="w-1", host="h", pid=1, queues=("exports",), threads=8, started_at=now, last_heartbeat=now, running=(job,))
+    dashboard.engine().workers.beat(info)
+    html = staff("view_jobs").get(reverse(PAGE)).content.decode()
+    assert "7 / 20 rows written" in " ".join(html.split())
