@@ -1,0 +1,122 @@
+"""Hold at most one live message per job identity, across every process.
+
+Invariant: a job identity (a digest of actor, queue and arguments, or of the
+job's ``unique_key``) has at most one lock, owned by one message id, living
+at most its TTL. Only the owner renews it; only the owner, or an admin naming
+the owner it saw, deletes it (compare-and-delete).
+
+Redis keys, under ``<prefix>:unique``:
+
+- ``lock:<digest>``: hash ``{owner, actor, label}`` with the lock's TTL.
+- ``locks``: zset ``digest -> expiry ms``, the index the admin pages read
+  instead of scanning keys; entries of expired locks are dropped lazily.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import redis
+
+from ..clock import Clock
+from ..keys import KeySpace
+
+# The admin shows this many locks at most; the index stays exact beyond it.
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lock:
+    """One unique lock as the admin sees it."""
+
+    digest: str
+    owner: str
+    actor: str
+    label: str
+    # Seconds until the lock expires on its own.
+    ttl: float
+
+
+@functools.cache
+def lua(name: str) -> str:
+    """Return the text of the script ``lua/<name>.lua`` shipped with this slice."""
+    return resources.files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+class UniqueJobs:
+    """Take, renew, release and list unique locks in Redis."""
+
+    def __init__(self, client: redis.Redis, keys: KeySpace, *, clock: Clock | None = None) -> None:
+        """Use ``client`` and ``keys``; ``clock=None`` means the Redis server's clock."""
+        self.client = client
+        self.keys = keys
+        self.clock = clock
+        self._acquire = client.register_script(lua("acquire"))
+        self._release = client.register_script(lua("release"))
+
+    def acquire(self, digest: str, owner: str, ttl: float, *, actor: str = "", label: str = "") -> str:
+        """Take or renew the lock of ``digest`` for ``owner`` for ``ttl`` seconds.
+
+        Return the id of the message holding the lock afterwards: ``owner``
+        when it was taken or renewed, another id when it was refused.
+        """
+        milliseconds = max(1, int(ttl * 1000))
+        holder = self._acquire(
+            keys=[self.keys("lock", digest), self.keys("locks")],
+            args=[self._now(), owner, milliseconds, digest, actor, label],
+        )
+        return holder.decode()
+
+    def release(self, digest: str, owner: str) -> bool:
+        """Delete the lock of ``digest`` if ``owner`` holds it; tell whether it did."""
+        return self.release_many([(digest, owner)]) == 1
+
+    def release_many(self, locks: Sequence[tuple[str, str]]) -> int:
+        """Delete each ``(digest, owner)`` lock that its owner holds, in one call; return how many."""
+        if not locks:
+            return 0
+        keys = [self.keys("locks"), *(self.keys("lock", digest) for digest, _ in locks)]
+        args = [part for digest, owner in locks for part in (owner, digest)]
+        return int(self._release(keys=keys, args=args))
+
+    def holder(self, digest: str) -> str | None:
+        """Return the id of the message holding the lock of ``digest``, if any."""
+        owner = self.client.hget(self.keys("lock", digest), "owner")
+        return _text(owner) if owner is not None else None
+
+    def count(self) -> int:
+        """Return how many locks the index lists (expired ones may linger until the next take)."""
+        return int(self.client.zcard(self.keys("locks")))
+
+    def locks(self, limit: int = PAGE_SIZE) -> list[Lock]:
+        """Return up to ``limit`` live locks, those expiring soonest first."""
+        digests = [_text(member) for member in self.client.zrange(self.keys("locks"), 0, limit - 1)]
+        pipe = self.client.pipeline(transaction=False)
+        for digest in digests:
+            pipe.hgetall(self.keys("lock", digest))
+            pipe.pttl(self.keys("lock", digest))
+        replies = pipe.execute()
+        found = []
+        for digest, fields, pttl in zip(digests, replies[::2], replies[1::2], strict=True):
+            if not fields or pttl < 0:
+                continue
+            found.append(
+                Lock(
+                    digest=digest,
+                    owner=fields[b"owner"].decode(),
+                    actor=fields.get(b"actor", b"").decode(),
+                    label=fields.get(b"label", b"").decode(errors="replace"),
+                    ttl=pttl / 1000,
+                )
+            )
+        return found
+
+    def _now(self) -> str:
+        return "" if self.clock is None else str(round(self.clock() * 1000))
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

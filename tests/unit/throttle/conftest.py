@@ -1,0 +1,1 @@
+from tests.unit.unique.stack import stack  # noqa: F401

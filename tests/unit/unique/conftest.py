@@ -1,0 +1,1 @@
+from .stack import stack  # noqa: F401
