@@ -1,0 +1,218 @@
+"""Consume one queue: batched fetches while busy, a blocking wait while idle.
+
+Dramatiq's consumer thread calls ``next()`` in a loop; between calls it
+moves due delayed messages and checks whether it should stop. So every
+``next()`` returns within the worker timeout (Dramatiq's ``timeout``), and
+earlier when a delayed message this consumer handed out comes due; the
+blocking pop itself may stay outstanding across calls (see ``waiter``).
+
+- Busy: fetch a batch once half the prefetch is free (or a few ms after
+  any of it is), woken by the acks instead of sleeping through Dramatiq's
+  back-off.
+- Idle (the last fetch found nothing): wait for a wake-up token; fetch
+  when one comes, or when the pop times out in Redis (the poll interval).
+
+A little over 200 lines: the busy, idle and delayed paths share one loop.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import redis
+from dramatiq.broker import Consumer, MessageProxy
+from dramatiq.common import current_millis
+from dramatiq.errors import ConnectionClosed, DecodeError
+from dramatiq.logging import get_logger
+from dramatiq.message import Message
+
+from .waiter import Wakeup
+
+if TYPE_CHECKING:
+    from .broker import RedisBroker
+    from .waiter import Waiter
+
+#: Seconds a consumer whose prefetch is partly free waits for more acks
+#: before it fetches: long enough to batch the acks of short jobs.
+BATCH_WAIT = 0.005
+
+
+class PushConsumer(Consumer):
+    """A consumer of one queue of a ``scalejobs.dispatch.RedisBroker``."""
+
+    def __init__(self, broker: RedisBroker, queue_name: str, prefetch: int, timeout: int) -> None:
+        self.logger = get_logger(__name__, type(self))
+        self.broker = broker
+        self.queue_name = queue_name
+        self.prefetch = prefetch
+        self.timeout = timeout
+        # Refill once half the prefetch is free, so batches stay large while the
+        # worker threads still have queued work, or once a partly free prefetch
+        # has waited BATCH_WAIT, so a long job never keeps a thread idle.
+        self.refill_at = max(1, prefetch // 2)
+        self._partly_free_since: float | None = None
+        self._cache: deque[bytes | None] = deque()
+        # Redis ids handed to the worker and not yet acked, nacked or requeued.
+        self._unsettled: set[str] = set()
+        # Delayed messages handed out: eta by redis id, and a heap to find the first.
+        self._etas: dict[str, int] = {}
+        self._eta_heap: list[tuple[int, str]] = []
+        self._reported_due: str | None = None
+        self._freed = threading.Event()
+        self._waiter: Waiter | None = None
+
+    @property
+    def outstanding_message_count(self) -> int:
+        """Count messages fetched from Redis and not yet settled."""
+        return len(self._unsettled) + len(self._cache)
+
+    def __next__(self) -> MessageProxy | None:
+        try:
+            return self._next()
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+
+    def ack(self, message: MessageProxy) -> None:
+        redis_id = message.options["redis_message_id"]
+        try:
+            # Ack on this consumer's queue: a delayed message's own queue_name
+            # names its canonical queue.
+            self.broker.do_ack(self.queue_name, redis_id)
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+        finally:
+            self._settle(redis_id)
+
+    def nack(self, message: MessageProxy) -> None:
+        redis_id = message.options["redis_message_id"]
+        try:
+            self.broker.do_nack(self.queue_name, redis_id)
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+        finally:
+            self._settle(redis_id)
+
+    def requeue(self, messages: Iterable[MessageProxy]) -> None:
+        redis_ids = [message.options["redis_message_id"] for message in messages]
+        if not redis_ids:
+            return
+        self.logger.debug("Re-enqueueing %r on queue %r.", redis_ids, self.queue_name)
+        try:
+            self.broker.do_requeue(self.queue_name, *redis_ids)
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+        for redis_id in redis_ids:
+            self._settle(redis_id)
+
+    def close(self) -> None:
+        """Put back fetched messages never handed out; drop the waiter, passing on an unused token.
+
+        Dramatiq's own consumer leaves such messages in its ack set until its
+        heartbeat expires and a maintenance pass redelivers them.
+        """
+        cached = []
+        for data in self._cache:
+            if data is None:
+                continue
+            try:
+                cached.append(Message.decode(data).options["redis_message_id"])
+            except (DecodeError, KeyError):
+                self.logger.warning("Left an undecodable message of queue %r in the ack set.", self.queue_name)
+        self._cache.clear()
+        waiter, self._waiter = self._waiter, None
+        passed_on = waiter is not None and waiter.close()
+        try:
+            if cached:
+                self.broker.do_requeue(self.queue_name, *cached)
+            elif passed_on:
+                self.broker.wake(self.queue_name)
+        except redis.ConnectionError:
+            self.logger.warning("Could not put back %d fetched messages of queue %r.", len(cached), self.queue_name)
+
+    def _next(self) -> MessageProxy | None:
+        deadline = time.monotonic() + self.timeout / 1000
+        while True:
+            if self._cache:
+                data = self._cache.popleft()
+                if data is None:
+                    self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
+                    continue
+                return self._hand_out(Message.decode(data))
+
+            wait = self._wait_limit(deadline)
+            if wait <= 0:
+                return None
+            if self._waiter is not None and self._waiter.pending:
+                if self._waiter.wait(wait) is Wakeup.PENDING:
+                    return None
+                continue
+
+            free = self.prefetch - self.outstanding_message_count
+            pause = self._batch_pause(free, wait)
+            if pause > 0:
+                self._freed.clear()
+                if self.prefetch - self.outstanding_message_count == free and not self._freed.wait(pause) and pause >= wait:
+                    return None
+                continue
+
+            self._partly_free_since = None
+            self._cache.extend(self.broker.do_fetch(self.queue_name, free))
+            if not self._cache and self._idle_waiter().wait(wait) is Wakeup.PENDING:
+                return None
+
+    def _hand_out(self, message: Message) -> MessageProxy:
+        redis_id = message.options["redis_message_id"]
+        self._unsettled.add(redis_id)
+        if message.options.get("eta") is not None:
+            eta = message.options["eta"]
+            # Dramatiq's consumer thread runs a malformed eta at once; so do we.
+            due = math.ceil(eta) if isinstance(eta, (int, float)) else current_millis()
+            self._etas[redis_id] = due
+            heapq.heappush(self._eta_heap, (due, redis_id))
+        return MessageProxy(message)
+
+    def _settle(self, redis_id: str) -> None:
+        self._unsettled.discard(redis_id)
+        self._etas.pop(redis_id, None)
+        self._freed.set()
+
+    def _batch_pause(self, free: int, wait: float) -> float:
+        """Return how long to wait for more acks before fetching; 0 means fetch now."""
+        if free >= self.refill_at:
+            return 0.0
+        if free <= 0:
+            return wait
+        now = time.monotonic()
+        if self._partly_free_since is None:
+            self._partly_free_since = now
+        return min(wait, self._partly_free_since + BATCH_WAIT - now)
+
+    def _wait_limit(self, deadline: float) -> float:
+        """Return seconds until ``deadline`` or the first eta handed out, whichever is sooner."""
+        wait = deadline - time.monotonic()
+        heap = self._eta_heap
+        while heap:
+            due, redis_id = heap[0]
+            if redis_id not in self._etas:
+                heapq.heappop(heap)
+                continue
+            if due > current_millis():
+                return min(wait, (due - current_millis()) / 1000)
+            if self._reported_due != redis_id:
+                self._reported_due = redis_id
+                return 0.0
+            # Reported due once and still unsettled: the consumer thread keeps
+            # it for a later pass, so stop waking early for it.
+            heapq.heappop(heap)
+        return wait
+
+    def _idle_waiter(self) -> Waiter:
+        if self._waiter is None:
+            self._waiter = self.broker.waiter(self.queue_name)
+        return self._waiter

@@ -1,0 +1,79 @@
+"""Enqueue and fetch on Dramatiq's Redis key layout, leaving wake-up tokens.
+
+The invariant: while a queue holds messages, its wake-up list holds a
+token, or a consumer that popped the token is about to fetch. A producer
+leaves a token with every enqueue; a consumer whose fetch leaves messages
+behind leaves one for the next idle consumer. A token is only a hint: an
+idle consumer also polls its queue when its blocking pop times out, so a
+message whose producer left no token (plain Dramatiq during a rolling
+deploy, a maintenance redelivery) is still found.
+
+Keys, under the broker's namespace ``<ns>`` (``dramatiq`` by default):
+
+- Dramatiq's own, written exactly as Dramatiq writes them: ``<ns>:<queue>``
+  (list of redis message ids), ``<ns>:<queue>.msgs`` (hash id -> payload),
+  ``<ns>:__acks__.<broker id>.<queue>`` (set of fetched, unacked ids) and
+  ``<ns>:__heartbeats__`` (zset broker id -> last call in ms);
+- owned here: ``<ns>:__wakeups__.<queue>``, a list holding at most one
+  token. The ``__`` prefix marks it as bookkeeping, like Dramatiq's keys.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import redis
+
+
+def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
+    return client.register_script(resources.files(__package__).joinpath("lua", f"{name}.lua").read_text())
+
+
+class PushQueues:
+    """Run the enqueue, fetch and wake scripts against one Redis."""
+
+    def __init__(self, client: redis.Redis, namespace: str) -> None:
+        self.client = client
+        self.namespace = namespace
+        self._enqueue = _script(client, "enqueue")
+        self._fetch = _script(client, "fetch")
+        self._wake = _script(client, "wake")
+
+    def queue_key(self, queue_name: str) -> str:
+        """Return the list of ready ids of ``queue_name``."""
+        return f"{self.namespace}:{queue_name}"
+
+    def wakeup_key(self, queue_name: str) -> str:
+        """Return the list idle consumers of ``queue_name`` block on."""
+        return f"{self.namespace}:__wakeups__.{queue_name}"
+
+    def acks_key(self, broker_id: str, queue_name: str) -> str:
+        """Return the set of ids ``broker_id`` fetched from ``queue_name`` and has not acked."""
+        return f"{self.namespace}:__acks__.{broker_id}.{queue_name}"
+
+    @property
+    def heartbeats_key(self) -> str:
+        """Return the zset of broker ids by time of their last call."""
+        return f"{self.namespace}:__heartbeats__"
+
+    def enqueue(self, queue_name: str, message_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> None:
+        """Append one message to ``queue_name`` and leave a token if there is none."""
+        queue = self.queue_key(queue_name)
+        keys = [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
+        self._enqueue(keys=keys, args=[message_id, payload, now_ms, broker_id])
+
+    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[bytes | None]:
+        """Move up to ``count`` ids into ``broker_id``'s ack set; return their payloads."""
+        queue = self.queue_key(queue_name)
+        keys = [
+            queue,
+            f"{queue}.msgs",
+            self.acks_key(broker_id, queue_name),
+            self.heartbeats_key,
+            self.wakeup_key(queue_name),
+        ]
+        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id]))
+
+    def wake(self, queue_name: str) -> bool:
+        """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""
+        return bool(self._wake(keys=[self.queue_key(queue_name), self.wakeup_key(queue_name)]))
