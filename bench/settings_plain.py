@@ -1,10 +1,11 @@
-"""The example project with Dramatiq's own default middleware: the baseline."""
+"""The example project on Dramatiq's own Redis broker and default middleware: the baseline."""
 
 from example_project.settings import *  # noqa: F403
 from example_project.settings import DRAMATIQ_BROKER
 
 DRAMATIQ_BROKER = {
     **DRAMATIQ_BROKER,
+    "BROKER": "dramatiq.brokers.redis.RedisBroker",
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -15,3 +16,4 @@ DRAMATIQ_BROKER = {
     ],
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+SILENCED_SYSTEM_CHECKS = ["scalejobs.E707"]  # the baseline runs no Django tasks

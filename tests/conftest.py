@@ -21,6 +21,17 @@ def in_ci() -> bool:
     return os.environ.get("CI") == "true"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the tiers cheapest first: unit, django, system, then browser."""
+    tiers = ("tests/unit/", "tests/django/", "tests/system/", "tests/browser/")
+
+    def tier(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((index for index, prefix in enumerate(tiers) if path.startswith(prefix)), len(tiers))
+
+    items.sort(key=tier)
+
+
 @pytest.fixture
 def redis_db() -> Iterator[redis.Redis]:
     """Return the test Redis, emptied before and after the test."""

@@ -1,6 +1,6 @@
 """Fixtures for every slice's browser tests: headless Chromium driven by Playwright.
 
-- ``browser``: one Chromium for the session (the system's ``chromium``; without it
+- ``browser``: one Chromium per test module (the system's ``chromium``; without it
   the tests skip locally and fail in CI, where ``CI=true``).
 - ``staff_page``: a fresh page logged into the admin of ``live_server`` as a
   superuser; ``page.goto("/admin/...")`` takes paths.
@@ -32,11 +32,6 @@ CHROMIUM_ARGS = [
 STAFF_USERNAME = "staff"
 STAFF_PASSWORD = "browser-test-password"
 
-# Playwright's sync API keeps an event loop in the test thread, where Django's
-# ORM would then refuse to run; the live server runs in its own thread anyway.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
@@ -47,16 +42,30 @@ def _chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Return a headless Chromium shared by the session."""
+    """Return a headless Chromium shared by the tests of one module.
+
+    Playwright's sync API runs an event loop in the test thread while it is
+    open, where Django's ORM would refuse to run and ``async_to_sync`` fails;
+    so the ORM is allowed for the browser's lifetime only, and the browser
+    closes with its module instead of lingering into other tests.
+    """
     executable = _chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -1,0 +1,22 @@
+"""The README stays true: its settings reference is the defaults in scalejobs/conf.py."""
+
+import re
+
+from tests.conftest import ROOT
+
+
+def defaults_block() -> str:
+    source = (ROOT / "scalejobs" / "conf.py").read_text()
+    match = re.search(r"^DEFAULTS: dict\[str, Any\] = (\{.*?^\})$", source, re.S | re.M)
+    assert match, "DEFAULTS not found in scalejobs/conf.py"
+    return "SCALEJOBS = " + match.group(1)
+
+
+def test_the_readme_settings_reference_is_the_defaults_of_conf_py():
+    readme = (ROOT / "README.md").read_text()
+    assert defaults_block() in readme, "Copy DEFAULTS from scalejobs/conf.py into the README's Settings section."
+
+
+def test_the_readme_names_the_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
