@@ -94,6 +94,16 @@ class WorkerProcess:
         else:
             os.kill(self.process.pid, signum)
 
+    def kill(self) -> int:
+        """SIGKILL the whole process group at once and reap the master."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait(10)
+        self._log_file.close()
+        return self.process.returncode
+
     def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM the worker and wait; SIGKILL its group if it overstays."""
         if self.process.poll() is None:
@@ -124,5 +134,6 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
         return worker
 
     yield start
+    # The test is over: nothing is left to drain, and Redis is flushed next.
     for worker in workers:
-        worker.stop()
+        worker.kill()
