@@ -25,6 +25,11 @@ class EmbeddedRedis:
         if self.server.is_running():
             self.server.stop()
 
+    def start(self) -> None:
+        """Start the stopped server again on the same socket and data directory (its append-only file, if on)."""
+        if not self.server.is_running():
+            self.server.start()
+
 
 def start_embedded_redis(*, appendonly: bool = False) -> EmbeddedRedis:
     """Start Valkey on a private socket and return it with its ``unix://`` URL."""

@@ -1,0 +1,260 @@
+"""Put dead workers' unacknowledged messages back on their queues, on a fixed schedule.
+
+Dramatiq's Redis broker keeps the id of each fetched message in an ack set
+per worker process and queue until the job is acked. It returns a dead
+process's ids only in a maintenance pass drawn at random (one call in a
+thousand) for the one queue of that call, so a SIGKILLed worker's jobs come
+back after minutes, or never for a quiet queue (dramatiq#692, #431).
+``OrphanRecovery.run`` does that work for every queue, on demand:
+
+- A worker process is dead when its heartbeat in ``<ns>:__heartbeats__``
+  (written by every broker call, with the caller's clock, as Dramatiq does)
+  is older than the broker's ``heartbeat_timeout``. Its ack sets are found
+  with ``SCAN``, so queues, delay queues included, that the recovering
+  process never declared are recovered too; each id whose payload is still
+  stored goes back to the tail of its queue (or, if the caller names it
+  poisoned, to the dead letters), and the process leaves the heartbeat set
+  (``lua/recover.lua``).
+- A delayed message that a *live* process has held more than
+  ``heartbeat_timeout`` past its due time was dropped from that process's
+  memory (Dramatiq's consumer empties its in-memory delay queue after a
+  connection error) and goes back to its delay queue (``lua/restore.lua``).
+  Only the delay queues of ``queues`` are looked at.
+- Silence while Redis was down does not count: until Redis has been up for
+  ``heartbeat_timeout`` after a restart, a worker is dead only if it was
+  silent that long while Redis was up. The downtime is measured from the
+  newest heartbeat or recovery pass written before the restart, so it is
+  overestimated by at most a recovery interval; without either, nothing is
+  recovered until Redis has been up ``heartbeat_timeout``.
+
+Invariant: an id leaves an ack set only in the Lua call that pushes it back
+or dead-letters it (or finds its payload gone), so a message is never both
+held and dropped.
+
+Keys, under ``<prefix>:reliability``: ``recovery:stats`` (hash of counters:
+``passes``, ``workers``, ``messages``, ``stranded``, ``poisoned``, ``queue:<name>``, and
+``last_pass`` / ``last_recovery`` in ms) and ``recovery:history`` (JSON
+recoveries, newest first, capped). They live in the broker's Redis, beside
+the keys they count.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Iterable
+
+import redis
+
+from ..clock import Clock, system_clock
+from ..keys import KeySpace
+from .scripts import script
+from .values import Recovery, RecoveryPass, RecoveryStats
+
+# Ids read per round trip when looking for overdue delayed messages.
+CHUNK = 500
+# Keys asked for per SCAN call when looking for a dead worker's ack sets.
+SCAN_COUNT = 1000
+DEAD_WORKER = "dead worker"
+STRANDED = "stranded delayed"
+
+
+class OrphanRecovery:
+    """Find dead workers and stranded delayed messages, and put their messages back."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: KeySpace,
+        *,
+        namespace: str,
+        heartbeat_timeout_ms: int,
+        clock: Clock = system_clock,
+        history: int = 50,
+        redis_uptime: Callable[[], float] | None = None,
+    ) -> None:
+        """Work on the Dramatiq keys under ``namespace``; ``clock`` must be the clock workers heartbeat with."""
+        self.client = client
+        self.namespace = namespace
+        self.heartbeat_timeout_ms = heartbeat_timeout_ms
+        self.clock = clock
+        self.history = history
+        self._uptime = redis_uptime or self._redis_uptime
+        self.stats_key = keys("recovery", "stats")
+        self.history_key = keys("recovery", "history")
+        self.heartbeats_key = f"{namespace}:__heartbeats__"
+        self._recover = script(client, "recover")
+        self._restore = script(client, "restore")
+
+    def run(self, queues: Iterable[str] = (), *, poison: Collection[str] = ()) -> RecoveryPass:
+        """Recover every dead worker's messages and the stranded delayed messages of ``queues``.
+
+        Messages whose redis id is in ``poison`` are dead-lettered instead of put back.
+        """
+        now = int(self.clock() * 1000)
+        cutoff = self._cutoff(now)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hincrby(self.stats_key, "passes", 1)
+            pipe.hset(self.stats_key, "last_pass", now)
+            pipe.execute()
+        if cutoff is None:
+            return RecoveryPass(skipped="Redis restarted less than a heartbeat timeout ago, and its downtime is unknown")
+        recoveries: list[Recovery] = []
+        poisoned: list[tuple[str, str]] = []
+        dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        for worker in dead:
+            recovered = self._recover_worker(worker, cutoff, now, poison)
+            if recovered is not None:
+                recovery, dead_lettered = recovered
+                poisoned += dead_lettered
+                if recovery.messages:
+                    recoveries.append(recovery)
+        live = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf")]
+        recoveries += self._restore_stranded(live, sorted({_canonical(queue) for queue in queues}), now)
+        return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
+
+    def dead(self, workers: Iterable[str]) -> list[str]:
+        """Return those of ``workers`` (broker ids) that are dead now: silent too long, or gone from the heartbeats."""
+        workers = list(workers)
+        cutoff = self._cutoff(int(self.clock() * 1000))
+        if cutoff is None or not workers:
+            return []
+        scores = self.client.zmscore(self.heartbeats_key, workers)
+        return [worker for worker, score in zip(workers, scores, strict=True) if score is None or score <= cutoff]
+
+    def dead_workers(self) -> list[str]:
+        """Return the broker ids whose heartbeat is older than the timeout now."""
+        cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
+        return [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+
+    def stats(self) -> RecoveryStats:
+        """Return the counters of every pass so far."""
+        raw = {_text(name): int(value) for name, value in self.client.hgetall(self.stats_key).items()}
+        return RecoveryStats(
+            passes=raw.get("passes", 0),
+            workers=raw.get("workers", 0),
+            messages=raw.get("messages", 0),
+            stranded=raw.get("stranded", 0),
+            poisoned=raw.get("poisoned", 0),
+            by_queue={name[len("queue:") :]: count for name, count in sorted(raw.items()) if name.startswith("queue:")},
+            last_pass=raw["last_pass"] / 1000 if "last_pass" in raw else None,
+            last_recovery=raw["last_recovery"] / 1000 if "last_recovery" in raw else None,
+        )
+
+    def recent(self, limit: int = 20) -> list[Recovery]:
+        """Return the latest recoveries, newest first."""
+        found = []
+        for raw in self.client.lrange(self.history_key, 0, limit - 1):
+            record = json.loads(raw)
+            queues = record.get("queues") or {}
+            found.append(
+                Recovery(
+                    at=record["at"] / 1000,
+                    worker=record["worker"],
+                    kind=record["kind"],
+                    queues={name: int(count) for name, count in queues.items()} if isinstance(queues, dict) else {},
+                )
+            )
+        return found
+
+    def _cutoff(self, now: int) -> int | None:
+        """Return the time (ms) at or before which a last heartbeat means death, or ``None`` to wait."""
+        uptime_ms = int(self._uptime() * 1000)
+        if uptime_ms >= self.heartbeat_timeout_ms:
+            return now - self.heartbeat_timeout_ms
+        restarted = now - uptime_ms
+        # The newest sign of life before the restart: a heartbeat, or this engine's previous pass.
+        heartbeat = self.client.zrevrangebyscore(self.heartbeats_key, restarted, "-inf", start=0, num=1, withscores=True)
+        last_pass = self.client.hget(self.stats_key, "last_pass")
+        signs = [int(score) for _, score in heartbeat]
+        if last_pass is not None:
+            signs.append(int(last_pass))
+        before = [moment for moment in signs if moment <= restarted]
+        if not before:
+            return None
+        downtime = restarted - max(before)
+        return now - self.heartbeat_timeout_ms - downtime
+
+    def _recover_worker(self, worker: str, cutoff: int, now: int, poison: Collection[str]) -> tuple[Recovery, list[tuple[str, str]]] | None:
+        prefix = f"{self.namespace}:__acks__.{worker}."
+        queues = sorted(_text(key)[len(prefix) :] for key in self.client.scan_iter(match=_glob(prefix) + "*", count=SCAN_COUNT))
+        keys = [self.heartbeats_key, self.stats_key, self.history_key]
+        for queue in queues:
+            dead = f"{self.namespace}:{_canonical(queue)}.XQ"
+            keys += [prefix + queue, f"{self.namespace}:{queue}", f"{self.namespace}:{queue}.msgs", dead, f"{dead}.msgs"]
+        reply = self._recover(keys=keys, args=[worker, cutoff, now, self.history, len(queues), *queues, *poison])
+        if reply == -1:
+            return None
+        moved_reply, poisoned_reply = reply
+        moved = {_text(moved_reply[index]): int(moved_reply[index + 1]) for index in range(0, len(moved_reply), 2)}
+        poisoned = [(_text(poisoned_reply[index]), _text(poisoned_reply[index + 1])) for index in range(0, len(poisoned_reply), 2)]
+        return Recovery(at=now / 1000, worker=worker, kind=DEAD_WORKER, queues=moved), poisoned
+
+    def _restore_stranded(self, workers: list[str], queues: list[str], now: int) -> list[Recovery]:
+        held = [(worker, f"{queue}.DQ") for worker in workers for queue in queues]
+        if not held:
+            return []
+        with self.client.pipeline(transaction=False) as pipe:
+            for worker, delay_queue in held:
+                pipe.scard(self._acks(worker, delay_queue))
+            sizes = pipe.execute()
+        recoveries = []
+        for (worker, delay_queue), size in zip(held, sizes, strict=True):
+            if not size:
+                continue
+            overdue = self._overdue(worker, delay_queue, now)
+            if not overdue:
+                continue
+            keys = [
+                self._acks(worker, delay_queue),
+                f"{self.namespace}:{delay_queue}",
+                f"{self.namespace}:{delay_queue}.msgs",
+                self.stats_key,
+                self.history_key,
+            ]
+            moved = int(self._restore(keys=keys, args=[worker, delay_queue, now, self.history, *overdue]))
+            if moved:
+                recoveries.append(Recovery(at=now / 1000, worker=worker, kind=STRANDED, queues={delay_queue: moved}))
+        return recoveries
+
+    def _overdue(self, worker: str, delay_queue: str, now: int) -> list[str]:
+        """Return the ids ``worker`` holds of ``delay_queue`` that were due over a heartbeat timeout ago."""
+        ids = [_text(member) for member in self.client.sscan_iter(self._acks(worker, delay_queue), count=CHUNK)]
+        overdue = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            payloads = self.client.hmget(f"{self.namespace}:{delay_queue}.msgs", chunk)
+            for redis_id, payload in zip(chunk, payloads, strict=True):
+                eta = _eta(payload)
+                if payload is None or (eta is not None and eta + self.heartbeat_timeout_ms < now):
+                    overdue.append(redis_id)
+        return overdue
+
+    def _acks(self, worker: str, queue: str) -> str:
+        return f"{self.namespace}:__acks__.{worker}.{queue}"
+
+    def _redis_uptime(self) -> float:
+        return float(self.client.info("server")["uptime_in_seconds"])
+
+
+def _canonical(queue: str) -> str:
+    return queue[: -len(".DQ")] if queue.endswith(".DQ") else queue
+
+
+def _eta(payload: bytes | None) -> int | None:
+    if payload is None:
+        return None
+    try:
+        eta = json.loads(payload).get("options", {}).get("eta")
+    except (ValueError, AttributeError):
+        return None
+    return int(eta) if isinstance(eta, (int, float)) and not isinstance(eta, bool) else None
+
+
+def _glob(text: str) -> str:
+    """Escape ``text`` for a Redis ``MATCH`` pattern."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
