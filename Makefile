@@ -4,9 +4,10 @@ VENV ?= .venv
 # Extra requirement to install over the project's own, e.g. DJANGO='Django>=6.1,<6.2'.
 DJANGO ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench check clean
+.PHONY: demo test bench check clean chaos
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -21,8 +22,14 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Side by side with plain Dramatiq, Celery and RQ (docs/performance.md), about 10 minutes;
+# BENCH_ARGS=--quick for a 2-minute pass.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/foundation.py
+	$(BIN)/python bench/performance.py $(BENCH_ARGS)
+
+# The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail.
+chaos: $(BIN)/.installed
+	$(BIN)/python -m tests.system.chaos --report bench/results/chaos.md
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check

@@ -7,7 +7,9 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
@@ -65,3 +67,68 @@ def time_drain(client: redis.Redis, queue: str, total: int, timeout: float = 600
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def time_until_drained(queued: Callable[[], int], in_flight: Callable[[], int], total: int, timeout: float = 900.0) -> float:
+    """Return seconds from the first of ``total`` queued jobs taken until none is queued or in flight."""
+    deadline = time.monotonic() + timeout
+    while queued() >= total:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the workers never started consuming")
+        time.sleep(0.002)
+    started = time.perf_counter()
+    while queued() or in_flight():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the queue did not drain")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+class PeakMemory:
+    """Sample, from a thread, the summed RSS of the process trees rooted at some pids; keep the peak.
+
+    Shared pages (a forked child's copy-on-write memory) count once per
+    process, as ``ps`` shows them: an upper bound of what the tree holds.
+    """
+
+    INTERVAL = 0.1
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        """Stop sampling; return the peak in bytes."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            self.peak = max(self.peak, sum(_rss(pid) for root in self.pids for pid in _tree(root)))
+
+
+def _tree(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0

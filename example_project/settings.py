@@ -8,6 +8,8 @@ and docker-compose: ``REDIS_URL``, ``DATABASE_URL`` (SQLite when unset),
 import os
 from pathlib import Path
 
+import django
+
 import scalejobs.middleware
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,14 +80,37 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Django's @task functions run on the Dramatiq workers too (scalejobs.tasks).
+TASKS = {
+    "default": {
+        "BACKEND": "scalejobs.tasks.DramatiqBackend",
+        "QUEUES": ["default", "exports"],
+        "OPTIONS": {"RESULT_TTL": 24 * 60 * 60},
+    },
+}
+if django.VERSION < (6, 0):
+    # Django 5.2 has no django.tasks: the django-tasks backport provides it.
+    INSTALLED_APPS.append("django_tasks")
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# While Redis is away, a connect gives up after 2 s and a reply after 5 s, so an enqueue raises
+# scalejobs.BrokerUnavailable instead of hanging (docs/reliability.md). Dramatiq builds its
+# connection pool from the URL alone, so the timeouts ride in the URL's query string.
+BROKER_URL = f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}socket_connect_timeout=2&socket_timeout=5"
+
 DRAMATIQ_BROKER = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")},
+    # Dramatiq's Redis broker, with idle workers woken at once (docs/dispatch.md).
+    "BROKER": "scalejobs.dispatch.RedisBroker",
+    # heartbeat_timeout (ms, Dramatiq's default 60000) plus SCALEJOBS["RELIABILITY"]["RECOVERY_INTERVAL_SECONDS"]
+    # bounds how long a SIGKILLed worker's jobs wait to be recovered.
+    "OPTIONS": {"url": BROKER_URL, "heartbeat_timeout": 60_000},
     "MIDDLEWARE": scalejobs.middleware.DEFAULT_STACK,
 }
 
 SCALEJOBS = {
     "MAIL": {"BACKEND": "django.core.mail.backends.console.EmailBackend"},
+    # The demo shortens the grace so the admin shows protection turn off soon after the jobs.
+    "PROTECTION": {"IDLE_GRACE_SECONDS": float(os.environ.get("PROTECTION_IDLE_GRACE_SECONDS", "30"))},
 }
 
 # Every email Django sends goes through a worker.

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from .models import Jobs
-from .pages import VIEW_PERMISSION, all_pages, render_page, viewer
+from .pages import VIEW_PERMISSION, all_pages
 
 
 @admin.register(Jobs)
@@ -24,13 +24,11 @@ class JobsAdmin(admin.ModelAdmin):
         pages = [path(page.route, wrap(page.view), name=f"scalejobs_{page.name}") for page in all_pages()]
         return [*pages, path("", wrap(self.changelist_view), name="scalejobs_jobs_changelist")]
 
-    @staticmethod
-    @viewer
-    def _index(request: HttpRequest) -> HttpResponse:
-        return render_page(request, "scalejobs/index.html", {}, title="Jobs")
-
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        return self._index(request)
+        # The scalejobs index is the Dashboard, which links to every other page.
+        from .dashboard.views import dashboard
+
+        return dashboard(request)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(VIEW_PERMISSION)

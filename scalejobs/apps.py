@@ -22,3 +22,7 @@ class ScalejobsConfig(AppConfig):
         setting_changed.connect(conf.clear_settings, dispatch_uid="scalejobs.conf.clear_settings")
         # Declare the built-in actors in web and worker processes alike.
         from .mail import jobs  # noqa: F401
+        from .tasks.checks import declare_queues
+
+        # Workers consume only queues declared in their process: declare every task queue.
+        declare_queues()

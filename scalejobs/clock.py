@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -29,3 +29,14 @@ class FrozenClock:
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds``."""
         self.now += seconds
+
+
+class RedisClock:
+    """Tell the time by Redis ``TIME``, so every machine reads the same clock."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __call__(self) -> float:
+        seconds, microseconds = self.client.time()
+        return seconds + microseconds / 1_000_000

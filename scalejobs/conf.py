@@ -37,6 +37,95 @@ DEFAULTS: dict[str, Any] = {
         "MAX_MESSAGE_BYTES": 5 * 1024 * 1024,
         "MAX_RETRIES": 10,
     },
+    "DASHBOARD": {
+        # Seconds between worker heartbeats, which publish running jobs, progress and counts.
+        "HEARTBEAT_SECONDS": 2.0,
+        # A worker silent this long drops off the Workers page (at least twice the heartbeat).
+        "WORKER_TIMEOUT_SECONDS": 30.0,
+        # Whether workers count processed and failed jobs per minute for the chart.
+        "METRICS": True,
+        # How long the per-minute counts are kept.
+        "METRICS_RETENTION_HOURS": 24,
+        # Messages per page in the queue and dead-letter browsers.
+        "PAGE_SIZE": 50,
+    },
+    "LEADER": {
+        # How long a lease lasts unrenewed: the longest a crashed leader keeps the post.
+        "LEASE_SECONDS": 15.0,
+        # Seconds between renewals; a third of the lease, so two may fail before it lapses.
+        "RENEW_SECONDS": 5.0,
+        # Longest a follower waits between bids; a lapse or a release is noticed sooner.
+        "CHECK_SECONDS": 5.0,
+    },
+    "THROTTLE": {
+        # Seconds of a throttled job's first postponement; doubles with each one, plus jitter.
+        "BACKOFF": 1.0,
+        # Longest postponement in seconds (a limiter that knows its wait, e.g. a bucket, may ask longer).
+        "MAX_BACKOFF": 60.0,
+        # Postponements after which a still-throttled job falls through to a normal retry, using one.
+        "MAX_POSTPONEMENTS": 100,
+    },
+    "PERIODIC": {
+        # Ticks missed while nobody led are enqueued on take-over if at most this old.
+        "CATCH_UP_SECONDS": 300.0,
+        # Tick records kept per entry for the admin page.
+        "HISTORY": 100,
+        # Schedules by name: {"job": dotted path, "cron" or "every", "tz", "args", "kwargs", "queue", "enabled"}.
+        "ENTRIES": {},
+    },
+    "PROTECTION": {
+        # True, False, or "auto": on when the transport's ECS variable is set ($ECS_AGENT_URI for "agent").
+        "ENABLED": "auto",
+        # "agent" (the ECS agent endpoint, stdlib HTTP) or "boto3" (the ECS API; pip install 'scalejobs[aws]').
+        "TRANSPORT": "agent",
+        # Minutes of protection asked for at each enable or renewal (ECS allows 1 to 2880).
+        "EXPIRES_MINUTES": 60,
+        # Renew once this little protection is left; below EXPIRES_MINUTES * 60.
+        "RENEW_BEFORE_SECONDS": 1800.0,
+        # Keep protection this long after the last job; a job inside the grace saves two calls.
+        "IDLE_GRACE_SECONDS": 30.0,
+        # On SIGTERM, how long running jobs may finish before they are handed back; keep below stopTimeout.
+        "SHUTDOWN_BUDGET_SECONDS": 25.0,
+        # A job this long past its actor's time limit stops holding protection and is reported.
+        "STUCK_AFTER_SECONDS": 300.0,
+        # How often each worker process publishes its jobs and checks the task's protection.
+        "TICK_SECONDS": 2.0,
+        # A worker process silent this long is presumed dead and its claims are swept.
+        "PROCESS_TIMEOUT_SECONDS": 15.0,
+        # Timeouts of one ECS call; a job's start waits at most their sum.
+        "CONNECT_TIMEOUT_SECONDS": 1.0,
+        "READ_TIMEOUT_SECONDS": 3.0,
+        # After a failed call, retry within a random delay up to BACKOFF_SECONDS * 2**n, capped.
+        "BACKOFF_SECONDS": 1.0,
+        "MAX_BACKOFF_SECONDS": 60.0,
+        # After TASK_NOT_VALID, AccessDeniedException or repeated unknown answers, try again this much later.
+        "RECHECK_SECONDS": 900.0,
+        # Protection changes kept per task for the admin page.
+        "HISTORY": 50,
+    },
+    "RELIABILITY": {
+        # Whether the elected leader puts dead workers' unacknowledged messages back on their queues.
+        "RECOVER_ORPHANS": True,
+        # Seconds between recovery passes; a SIGKILLed worker's jobs return within the broker's
+        # heartbeat_timeout plus this.
+        "RECOVERY_INTERVAL_SECONDS": 15.0,
+        # Dead-letter a message once its worker died under it more than this many times; None turns the guard off.
+        "MAX_DEATHS": 3,
+        # Recoveries and poisoned messages kept for the admin page.
+        "HISTORY": 50,
+    },
+}
+
+# The keys of one SCALEJOBS["PERIODIC"]["ENTRIES"] value, with their defaults.
+PERIODIC_ENTRY_DEFAULTS: dict[str, Any] = {
+    "job": None,
+    "cron": None,
+    "every": None,
+    "tz": None,
+    "args": [],
+    "kwargs": {},
+    "queue": None,
+    "enabled": True,
 }
 
 
@@ -52,6 +141,90 @@ class MailSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DashboardSettings:
+    """How workers report to the admin dashboard, and how it pages."""
+
+    heartbeat_seconds: float
+    worker_timeout_seconds: float
+    metrics: bool
+    metrics_retention_hours: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaderSettings:
+    """How the worker processes elect the one that runs cluster-wide duties."""
+
+    lease_seconds: float
+    renew_seconds: float
+    check_seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeriodicEntrySettings:
+    """One schedule declared in settings; ``cron`` or ``every`` (seconds) is set, not both."""
+
+    name: str
+    job: str
+    cron: str | None
+    every: float | None
+    tz: str | None
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    queue: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeriodicSettings:
+    """How periodic jobs catch up and what they remember."""
+
+    catch_up_seconds: float
+    history: int
+    entries: tuple[PeriodicEntrySettings, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThrottleSettings:
+    """How throttled jobs are postponed without using their retries."""
+
+    backoff: float
+    max_backoff: float
+    max_postponements: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProtectionSettings:
+    """When and how workers hold ECS scale-in protection, and how they drain on SIGTERM."""
+
+    enabled: bool | str
+    transport: str
+    expires_minutes: int
+    renew_before_seconds: float
+    idle_grace_seconds: float
+    shutdown_budget_seconds: float | None
+    stuck_after_seconds: float
+    tick_seconds: float
+    process_timeout_seconds: float
+    connect_timeout_seconds: float
+    read_timeout_seconds: float
+    backoff_seconds: float
+    max_backoff_seconds: float
+    recheck_seconds: float
+    history: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReliabilitySettings:
+    """How dead workers' jobs are recovered and poison messages stopped."""
+
+    recover_orphans: bool
+    recovery_interval_seconds: float
+    max_deaths: int | None
+    history: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every scalejobs setting, validated."""
 
@@ -59,6 +232,12 @@ class Settings:
     key_prefix: str
     on_commit: bool
     mail: MailSettings = field(repr=False)
+    dashboard: DashboardSettings = field(repr=False)
+    leader: LeaderSettings = field(repr=False)
+    periodic: PeriodicSettings = field(repr=False)
+    throttle: ThrottleSettings = field(repr=False)
+    protection: ProtectionSettings = field(repr=False)
+    reliability: ReliabilitySettings = field(repr=False)
 
 
 def _value(
@@ -109,8 +288,126 @@ def _non_negative(value: Any) -> bool:
     return value >= 0
 
 
+_SECONDS = "a positive number of seconds"
+
+
+def _positive_number(value: Any) -> bool:
+    return not isinstance(value, bool) and value > 0
+
+
 def _dotted(value: Any) -> bool:
     return "." in value
+
+
+def _leader(raw: Mapping[str, Any], path: str) -> LeaderSettings:
+    section = _section(raw, path, "LEADER")
+    at = f"{path}['LEADER']"
+    lease = _value(section, at, "LEASE_SECONDS", (int, float), _positive_number, _SECONDS)
+    renew = _value(section, at, "RENEW_SECONDS", (int, float), lambda value: 0 < value <= lease / 2, "at most half of LEASE_SECONDS")
+    check = _value(section, at, "CHECK_SECONDS", (int, float), _positive_number, _SECONDS)
+    return LeaderSettings(lease_seconds=float(lease), renew_seconds=float(renew), check_seconds=float(check))
+
+
+def _protection(raw: Mapping[str, Any], path: str) -> ProtectionSettings:
+    section = _section(raw, path, "PROTECTION")
+    at = f"{path}['PROTECTION']"
+
+    def seconds(key: str, check: Callable[[Any], bool] = _positive_number, expected: str = _SECONDS) -> float:
+        return float(_value(section, at, key, (int, float), lambda value: not isinstance(value, bool) and check(value), expected))
+
+    expires = _value(section, at, "EXPIRES_MINUTES", int, lambda value: 1 <= value <= 2880, "an int from 1 to 2880")
+    timeout = seconds("PROCESS_TIMEOUT_SECONDS")
+    backoff = seconds("BACKOFF_SECONDS")
+    budget = section["SHUTDOWN_BUDGET_SECONDS"]
+    return ProtectionSettings(
+        enabled=_value(section, at, "ENABLED", (bool, str), lambda value: value in (True, False, "auto"), 'True, False or "auto"'),
+        transport=_value(section, at, "TRANSPORT", str, lambda value: value in ("agent", "boto3"), '"agent" or "boto3"'),
+        expires_minutes=expires,
+        renew_before_seconds=seconds(
+            "RENEW_BEFORE_SECONDS", lambda value: 0 < value < expires * 60, "seconds below EXPIRES_MINUTES * 60"
+        ),
+        idle_grace_seconds=seconds("IDLE_GRACE_SECONDS", _non_negative, "seconds >= 0"),
+        shutdown_budget_seconds=None if budget is None else seconds("SHUTDOWN_BUDGET_SECONDS", _non_negative, "seconds >= 0, or None"),
+        stuck_after_seconds=seconds("STUCK_AFTER_SECONDS", _non_negative, "seconds >= 0"),
+        tick_seconds=seconds("TICK_SECONDS", lambda value: 0 < value <= timeout / 3, "at most a third of PROCESS_TIMEOUT_SECONDS"),
+        process_timeout_seconds=timeout,
+        connect_timeout_seconds=seconds("CONNECT_TIMEOUT_SECONDS"),
+        read_timeout_seconds=seconds("READ_TIMEOUT_SECONDS"),
+        backoff_seconds=backoff,
+        max_backoff_seconds=seconds("MAX_BACKOFF_SECONDS", lambda value: value >= backoff, "seconds >= BACKOFF_SECONDS"),
+        recheck_seconds=seconds("RECHECK_SECONDS"),
+        history=_value(section, at, "HISTORY", int, _positive, "a positive int"),
+    )
+
+
+def _reliability(raw: Mapping[str, Any], path: str) -> ReliabilitySettings:
+    section = _section(raw, path, "RELIABILITY")
+    at = f"{path}['RELIABILITY']"
+    interval = _value(section, at, "RECOVERY_INTERVAL_SECONDS", (int, float), _positive_number, _SECONDS)
+    return ReliabilitySettings(
+        recover_orphans=_value(section, at, "RECOVER_ORPHANS", bool),
+        recovery_interval_seconds=float(interval),
+        max_deaths=_value(section, at, "MAX_DEATHS", (int, type(None)), _count_or_none, "an int >= 0, or None"),
+        history=_value(section, at, "HISTORY", int, _positive, "a positive int"),
+    )
+
+
+def _count_or_none(value: Any) -> bool:
+    return value is None or (not isinstance(value, bool) and value >= 0)
+
+
+def _throttle(raw: Mapping[str, Any], path: str) -> ThrottleSettings:
+    section = _section(raw, path, "THROTTLE")
+    at = f"{path}['THROTTLE']"
+    backoff = _value(section, at, "BACKOFF", (int, float), _positive_number, _SECONDS)
+    longest = _value(section, at, "MAX_BACKOFF", (int, float), lambda value: value >= backoff, "seconds >= BACKOFF")
+    postponements = _value(section, at, "MAX_POSTPONEMENTS", int, _non_negative, "an int >= 0")
+    return ThrottleSettings(backoff=float(backoff), max_backoff=float(longest), max_postponements=postponements)
+
+
+def _periodic(raw: Mapping[str, Any], path: str) -> PeriodicSettings:
+    import re
+
+    section = _section(raw, path, "PERIODIC")
+    at = f"{path}['PERIODIC']"
+    entries = _value(section, at, "ENTRIES", Mapping, expected="a dict of entries by name")
+    parsed = []
+    for name, given in entries.items():
+        entry_at = f"{at}['ENTRIES'][{name!r}]"
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise ConfigurationError(entry_at, "is not a valid entry name.", "Name entries with letters, digits, '.', '_' and '-'.")
+        if not isinstance(given, Mapping):
+            raise ConfigurationError(entry_at, f"expected a dict, got {given!r}.", f"Set {entry_at} to a dict.")
+        _reject_unknown(given, PERIODIC_ENTRY_DEFAULTS, entry_at)
+        entry = {**PERIODIC_ENTRY_DEFAULTS, **given}
+        if (entry["cron"] is None) == (entry["every"] is None):
+            raise ConfigurationError(entry_at, "needs exactly one of 'cron' and 'every'.", "Give a cron string or 'every' in seconds.")
+        parsed.append(
+            PeriodicEntrySettings(
+                name=name,
+                job=_value(entry, entry_at, "job", str, _dotted, "a dotted path to a job"),
+                cron=_value(entry, entry_at, "cron", (str, type(None)), expected="a cron string"),
+                every=_value(entry, entry_at, "every", (int, float, type(None)), _whole_seconds, "a whole number of seconds >= 1"),
+                tz=_value(entry, entry_at, "tz", (str, type(None)), expected="a time zone name such as 'Europe/Paris'"),
+                args=tuple(_value(entry, entry_at, "args", (list, tuple), expected="a list")),
+                kwargs=_value(entry, entry_at, "kwargs", Mapping, expected="a dict"),
+                queue=_value(entry, entry_at, "queue", (str, type(None)), expected="a queue name"),
+                enabled=_value(entry, entry_at, "enabled", bool),
+            )
+        )
+    return PeriodicSettings(
+        catch_up_seconds=float(_value(section, at, "CATCH_UP_SECONDS", (int, float), _non_negative_number, "seconds >= 0")),
+        history=_value(section, at, "HISTORY", int, _positive, "a positive int"),
+        entries=tuple(parsed),
+    )
+
+
+def _whole_seconds(value: Any) -> bool:
+    return value is None or (value >= 1 and float(value).is_integer())
+
+
+def _non_negative_number(value: Any) -> bool:
+    return not isinstance(value, bool) and value >= 0
 
 
 def build(raw: Any) -> Settings:
@@ -124,6 +421,8 @@ def build(raw: Any) -> Settings:
     merged = {**DEFAULTS, **raw}
     mail = _section(raw, path, "MAIL")
     mail_path = f"{path}['MAIL']"
+    dashboard = _section(raw, path, "DASHBOARD")
+    dashboard_path = f"{path}['DASHBOARD']"
     return Settings(
         redis_url=_value(merged, path, "REDIS_URL", (str, type(None)), expected="a redis:// URL or None"),
         key_prefix=_value(merged, path, "KEY_PREFIX", str, bool, "a non-empty string"),
@@ -135,6 +434,20 @@ def build(raw: Any) -> Settings:
             max_message_bytes=_value(mail, mail_path, "MAX_MESSAGE_BYTES", int, _positive, "a positive int"),
             max_retries=_value(mail, mail_path, "MAX_RETRIES", int, _non_negative, "an int >= 0"),
         ),
+        dashboard=DashboardSettings(
+            heartbeat_seconds=_value(dashboard, dashboard_path, "HEARTBEAT_SECONDS", (int, float), _positive_number, _SECONDS),
+            worker_timeout_seconds=_value(
+                dashboard, dashboard_path, "WORKER_TIMEOUT_SECONDS", (int, float), _positive_number, _SECONDS
+            ),
+            metrics=_value(dashboard, dashboard_path, "METRICS", bool),
+            metrics_retention_hours=_value(dashboard, dashboard_path, "METRICS_RETENTION_HOURS", int, _positive, "a positive int"),
+            page_size=_value(dashboard, dashboard_path, "PAGE_SIZE", int, _positive, "a positive int"),
+        ),
+        leader=_leader(raw, path),
+        periodic=_periodic(raw, path),
+        throttle=_throttle(raw, path),
+        protection=_protection(raw, path),
+        reliability=_reliability(raw, path),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dramatiq
+import redis
 
 
 class ScalejobsError(Exception):
@@ -37,6 +38,13 @@ class UnsupportedMessage(ScalejobsError, TypeError):
 
 class StoreUnavailable(ScalejobsError):
     """Raised when the Redis coordination store cannot be reached."""
+
+
+class BrokerUnavailable(StoreUnavailable, redis.ConnectionError):
+    """Raised when a job cannot be enqueued because the broker's Redis did not answer in time.
+
+    Also a ``redis.ConnectionError``, which enqueue raised before, so existing handlers still catch it.
+    """
 
 
 class JobOptionError(ScalejobsError, ValueError, dramatiq.middleware.MiddlewareError):

@@ -4,13 +4,16 @@ Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
 module in ``SLICE_VIEWS``. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
 behind the admin's staff login and CSRF protection; reading needs
 ``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs``, and every
-action is a POST that leaves an entry in the admin log.
+action is a POST that leaves an entry in the admin log. When Redis does not
+answer, every page and action shows "Redis unreachable" (HTTP 503) instead
+of failing with a 500.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +24,28 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
+from redis import ConnectionError as RedisConnectionError
+from redis import TimeoutError as RedisTimeoutError
+
+from .errors import StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 VIEW_PERMISSION = "scalejobs.view_jobs"
 MANAGE_PERMISSION = "scalejobs.manage_jobs"
+# Errors that mean Redis did not answer in time, not that the page is wrong.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
 
 # Modules with a PAGES list; a slice adds its own line.
-SLICE_VIEWS: tuple[str, ...] = ()
+SLICE_VIEWS: tuple[str, ...] = (
+    # First, so the Dashboard heads the menu and the scalejobs index shows it.
+    "scalejobs.dashboard.views",
+    "scalejobs.periodic.views",
+    "scalejobs.protection.views",
+    "scalejobs.unique.views",
+    "scalejobs.throttle.views",
+    "scalejobs.reliability.views",
+)
 
 View = Callable[..., HttpResponse]
 
@@ -63,7 +82,7 @@ def viewer(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return _answer(view, request, *args, **kwargs)
 
     return wrapper
 
@@ -76,9 +95,23 @@ def action(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not can_manage(request):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return _answer(view, request, *args, **kwargs)
 
     return wrapper
+
+
+def _answer(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    # Render here, not on the way out, so a template that reaches Redis is covered too.
+    try:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, TemplateResponse) and not response.is_rendered:
+            response.render()
+        return response
+    except UNREACHABLE as error:
+        logger.warning("scalejobs: Redis unreachable while serving %s: %s", request.path, error)
+        response = render_page(request, "scalejobs/unreachable.html", {"error": error}, title="Redis unreachable")
+        response.status_code = 503
+        return response
 
 
 def log_action(request: HttpRequest, message: str) -> None:

@@ -29,12 +29,15 @@ def export_customers(export_id: int, seconds_per_row: float = 0.2) -> None:
     settings.EXPORT_DIR.mkdir(parents=True, exist_ok=True)
     path = settings.EXPORT_DIR / f"customers-{export.pk}.csv"
     rows = 0
+    total = Customer.objects.count()
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["email", "name", "created_at"])
         for customer in Customer.objects.order_by("pk").iterator():
             writer.writerow([customer.email, customer.name, customer.created_at.isoformat()])
             rows += 1
+            # Shown as a progress bar on the admin's Running jobs page.
+            scalejobs.progress(rows, max(total, rows), f"{rows} customers written")
             time.sleep(seconds_per_row)
     export.status = Export.Status.DONE
     export.rows = rows

@@ -7,18 +7,26 @@ change: an enqueue also leaves a wake-up token (see ``engine``), and a
 consumer with nothing to fetch blocks on that token instead of sleeping
 through Dramatiq's back-off (see ``consumer``). Ack, nack, requeue,
 purge and the maintenance pass that redelivers dead workers' messages run
-Dramatiq's own ``dispatch.lua``.
+Dramatiq's own ``dispatch.lua``. ``enqueue_many`` sends a batch of messages
+in one round trip per ``BULK_CHUNK``, with every enqueue hook still run per
+message (see ``batch``). Hooks are emitted to the middleware that define
+them only (see ``hooks``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import uuid4
 
 import dramatiq.brokers.redis
-from dramatiq.common import current_millis
+from dramatiq.common import current_millis, dq_name
+from dramatiq.middleware import MiddlewareError
 
+from .batch import after_enqueue_all, before_enqueue_all
 from .consumer import PushConsumer
 from .engine import PushQueues
+from .hooks import listeners
 from .waiter import Waiter
 
 #: How long (ms) an idle consumer blocks before it polls its queue anyway:
@@ -26,6 +34,9 @@ from .waiter import Waiter
 #: that Dramatiq's idle back-off makes, and bound the wait for messages that
 #: came without a token (plain Dramatiq producers during a rolling deploy).
 DEFAULT_POLL_INTERVAL = 2000
+
+#: Most messages one enqueue script call carries: Lua's unpack() takes a few thousand values at most.
+BULK_CHUNK = 1000
 
 
 class RedisBroker(dramatiq.brokers.redis.RedisBroker):
@@ -45,6 +56,26 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
         self.poll_interval = poll_interval
         self.push = PushQueues(self.client, self.namespace)
 
+    def emit_before(self, signal: str, *args: Any, **kwargs: Any) -> None:
+        """Call ``before_<signal>`` as Dramatiq does, on the middleware that define it only."""
+        hook = "before_" + signal
+        for middleware in listeners(self.middleware, hook):
+            try:
+                getattr(middleware, hook)(self, *args, **kwargs)
+            except MiddlewareError:
+                raise
+            except Exception:
+                self.logger.critical("Unexpected failure in %s of %r.", hook, middleware, exc_info=True)
+
+    def emit_after(self, signal: str, *args: Any, **kwargs: Any) -> None:
+        """Call ``after_<signal>`` as Dramatiq does (in reverse order), on the middleware that define it only."""
+        hook = "after_" + signal
+        for middleware in reversed(listeners(self.middleware, hook)):
+            try:
+                getattr(middleware, hook)(self, *args, **kwargs)
+            except Exception:
+                self.logger.critical("Unexpected failure in %s of %r.", hook, middleware, exc_info=True)
+
     @property
     def consumer_class(self) -> type[PushConsumer]:
         return PushConsumer
@@ -60,6 +91,43 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
             self.push.wake(queue_name)
             return
         self.push.enqueue(queue_name, message_id, payload, broker_id=self.broker_id, now_ms=current_millis())
+
+    def enqueue_many(
+        self, messages: Sequence[dramatiq.Message], *, delay: int | None = None, drop: tuple[type[Exception], ...] = ()
+    ) -> list[dramatiq.Message | None]:
+        """Enqueue ``messages`` as ``enqueue`` does one by one, in one round trip per ``BULK_CHUNK``.
+
+        Returns the enqueued copies in the order given, with ``None`` for each
+        message that a ``before_enqueue`` veto of a type in ``drop`` dropped.
+        Any other veto is raised before anything is sent. If Redis fails
+        part way, the chunks sent before the failure stay sent.
+        """
+        copies = []
+        for message in messages:
+            options: dict[str, Any] = {"redis_message_id": str(uuid4())}
+            if delay is not None:
+                options["eta"] = current_millis() + delay
+                copies.append(message.copy(queue_name=dq_name(message.queue_name), options=options))
+            else:
+                copies.append(message.copy(options=options))
+        kept = before_enqueue_all(self, copies, delay, drop=drop)
+        sent = [message for message in kept if message is not None]
+        for start in range(0, len(sent), BULK_CHUNK):
+            self._send_chunk(sent[start : start + BULK_CHUNK])
+        after_enqueue_all(self, sent, delay)
+        return kept
+
+    def _send_chunk(self, messages: list[dramatiq.Message]) -> None:
+        by_queue: dict[str, list[tuple[str, bytes]]] = {}
+        for message in messages:
+            by_queue.setdefault(message.queue_name, []).append((message.options["redis_message_id"], message.encode()))
+        if self._should_do_maintenance("enqueue"):
+            # Dramatiq's odds of a maintenance pass, drawn once per chunk instead of per message.
+            queue_name, pairs = next(iter(by_queue.items()))
+            self._dramatiq_dispatch("enqueue", queue_name, *pairs.pop(0))
+            if not pairs:
+                self.push.wake(queue_name)
+        self.push.enqueue_many(list(by_queue.items()), broker_id=self.broker_id, now_ms=current_millis())
 
     def do_fetch(self, queue_name: str, count: int) -> list[bytes | None]:
         """Take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""

@@ -20,9 +20,12 @@ Keys, under the broker's namespace ``<ns>`` (``dramatiq`` by default):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 
 import redis
+
+from ..scripting import run_script_many
 
 
 def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
@@ -58,9 +61,24 @@ class PushQueues:
 
     def enqueue(self, queue_name: str, message_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> None:
         """Append one message to ``queue_name`` and leave a token if there is none."""
+        self._enqueue(keys=self._enqueue_keys(queue_name), args=[now_ms, broker_id, message_id, payload])
+
+    def enqueue_many(self, batches: Sequence[tuple[str, Sequence[tuple[str, bytes]]]], *, broker_id: str, now_ms: int) -> None:
+        """Append each batch of ``(message id, payload)`` pairs to its queue, all in one round trip.
+
+        ``batches`` holds ``(queue name, pairs)``; each batch is one script
+        call, so keep it to a thousand or so messages (see ``lua/enqueue.lua``).
+        """
+        calls = [
+            (self._enqueue_keys(queue_name), [now_ms, broker_id, *(part for pair in pairs for part in pair)])
+            for queue_name, pairs in batches
+            if pairs
+        ]
+        run_script_many(self.client, self._enqueue, calls)
+
+    def _enqueue_keys(self, queue_name: str) -> list[str]:
         queue = self.queue_key(queue_name)
-        keys = [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
-        self._enqueue(keys=keys, args=[message_id, payload, now_ms, broker_id])
+        return [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
 
     def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[bytes | None]:
         """Move up to ``count`` ids into ``broker_id``'s ack set; return their payloads."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, overload
 
 import dramatiq
 
+from .bulk import enqueue_bulk
 from .enqueue import Delay, delay_until, enqueue
 from .payload import check_arguments
 
@@ -41,6 +42,25 @@ class Job(dramatiq.Actor):
     def perform_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> dramatiq.Message | None:
         """Enqueue the job to run at the aware datetime ``when``."""
         return enqueue(self, args, kwargs, delay=delay_until(when))
+
+    def perform_bulk(
+        self,
+        args_list: Iterable[Sequence[Any]] | None = None,
+        kwargs_list: Iterable[Mapping[str, Any]] | None = None,
+        *,
+        delay: Delay | None = None,
+        on_commit: bool | str | None = None,
+    ) -> list[dramatiq.Message | None]:
+        """Enqueue one job per item of ``args_list`` (argument tuples) and/or ``kwargs_list`` (dicts).
+
+        ``job.perform_bulk([(1,), (2,)])`` runs ``job(1)`` and ``job(2)``;
+        ``kwargs_list=[{"n": 1}, ...]`` passes keyword arguments, and both
+        lists together pair up item by item. Every message is checked and
+        passes the enqueue middleware as with ``perform_later``, but they
+        travel in a few round trips. Returns the messages in order, ``None``
+        for each dropped duplicate.
+        """
+        return enqueue_bulk(self, args_list, kwargs_list, delay=delay, on_commit=on_commit)
 
 
 @overload
@@ -98,3 +118,15 @@ def perform_later(job: dramatiq.Actor, *args: Any, on_commit: bool | str | None 
     message was dropped as a duplicate.
     """
     return enqueue(job, args, kwargs, on_commit=on_commit)
+
+
+def perform_bulk(
+    job: dramatiq.Actor,
+    args_list: Iterable[Sequence[Any]] | None = None,
+    kwargs_list: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    delay: Delay | None = None,
+    on_commit: bool | str | None = None,
+) -> list[dramatiq.Message | None]:
+    """Enqueue many messages of ``job`` (any actor); see ``Job.perform_bulk``."""
+    return enqueue_bulk(job, args_list, kwargs_list, delay=delay, on_commit=on_commit)

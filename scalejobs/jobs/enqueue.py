@@ -5,22 +5,34 @@ transaction is writing; sending it before the commit lets a fast worker see
 nothing. So by default the message is built (and its arguments checked) at
 the call, and handed to the broker in ``transaction.on_commit``: sent after
 a commit, dropped on a rollback.
+
+A unique job whose lock another message holds is dropped and ``None``
+returned. Inside a transaction the send, and so the deciding take of the
+lock, happens at commit; the call itself only looks (a middleware's
+``check_enqueue``) so that a duplicate already visible returns ``None`` at
+once, and a duplicate that appears before the commit is dropped then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import dramatiq
+import redis
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from ..conf import get_settings
+from ..errors import BrokerUnavailable, DuplicateJob
 from .payload import check_arguments
 
 Delay = int | float | dt.timedelta
+
+# The queue names Dramatiq's actors accept.
+_QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")
 
 
 def enqueue(
@@ -31,25 +43,56 @@ def enqueue(
     delay: Delay | None = None,
     on_commit: bool | str | None = None,
     options: Mapping[str, Any] | None = None,
+    queue_name: str | None = None,
 ) -> dramatiq.Message | None:
     """Check, build and send one message of ``actor``; return it.
 
     ``delay`` is in seconds (or a ``timedelta``). ``on_commit`` is ``True`` to
     wait for the default database's commit, a database alias to wait for that
     one, ``False`` to send at once, or ``None`` for the job's (then the
-    ``SCALEJOBS["ON_COMMIT"]``) default.
+    ``SCALEJOBS["ON_COMMIT"]``) default. ``queue_name`` sends to another
+    queue than the actor's, declaring it on this process's broker.
     """
     kwargs = dict(kwargs or {})
     check_arguments(args, kwargs)
     message = actor.message_with_options(args=tuple(args), kwargs=kwargs, **(options or {}))
+    if queue_name is not None and queue_name != message.queue_name:
+        if not _QUEUE_NAME.fullmatch(queue_name):
+            raise ValueError(f"queue_name: {queue_name!r} is not a valid queue name (letters, digits, '.', '_', '-')")
+        actor.broker.declare_queue(queue_name)
+        message = message.copy(queue_name=queue_name)
     delay_ms = _milliseconds(delay)
     using = _commit_alias(actor, on_commit)
     if using is not None:
         connection = transaction.get_connection(using)
         if connection.in_atomic_block:
-            transaction.on_commit(lambda: actor.broker.enqueue(message, delay=delay_ms), using=using)
+            if _duplicate_now(actor.broker, message):
+                return None
+            transaction.on_commit(lambda: _send(actor.broker, message, delay_ms), using=using)
             return message
-    return actor.broker.enqueue(message, delay=delay_ms)
+    return _send(actor.broker, message, delay_ms)
+
+
+def _send(broker: dramatiq.Broker, message: dramatiq.Message, delay_ms: int | None) -> dramatiq.Message | None:
+    try:
+        return broker.enqueue(message, delay=delay_ms)
+    except DuplicateJob:
+        # The Unique middleware has logged which message holds the lock.
+        return None
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        # The client's socket timeouts bound the wait (docs/reliability.md); say what was lost.
+        raise BrokerUnavailable(f"{message.actor_name}: not sent, Redis is unreachable: {error}") from error
+
+
+def _duplicate_now(broker: dramatiq.Broker, message: dramatiq.Message) -> bool:
+    for middleware in broker.middleware:
+        check = getattr(middleware, "check_enqueue", None)
+        if check is not None:
+            try:
+                check(broker, message)
+            except DuplicateJob:
+                return True
+    return False
 
 
 def delay_until(when: dt.datetime) -> float:

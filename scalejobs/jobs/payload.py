@@ -15,12 +15,18 @@ from typing import Any
 _SCALARS = (str, int, bool, type(None))
 
 
-def check_arguments(args: tuple[Any, ...] | list[Any], kwargs: Mapping[str, Any]) -> None:
-    """Raise ``TypeError`` naming the first argument that is not JSON-safe."""
+def check_arguments(
+    args: tuple[Any, ...] | list[Any], kwargs: Mapping[str, Any], *, args_path: str = "args", kwargs_path: str = "kwargs"
+) -> None:
+    """Raise ``TypeError`` naming the first argument that is not JSON-safe.
+
+    The path in the message starts with ``args_path`` or ``kwargs_path``, so
+    a batch can name the message too, e.g. ``args_list[3][0]``.
+    """
     for index, value in enumerate(args):
-        _check(value, f"args[{index}]")
+        _check(value, f"{args_path}[{index}]")
     for name, value in kwargs.items():
-        _check(value, f"kwargs[{name!r}]")
+        _check(value, f"{kwargs_path}[{name!r}]")
 
 
 def _check(value: Any, path: str) -> None:

@@ -11,17 +11,41 @@ import importlib
 from typing import Any
 
 # Slice middleware, by public name. Each slice adds its own line.
-_SLICES: dict[str, str] = {}
+_SLICES: dict[str, str] = {
+    "Periodic": "scalejobs.periodic.middleware",
+    "Dashboard": "scalejobs.dashboard.middleware",
+    "Throttle": "scalejobs.throttle.middleware",
+    "Unique": "scalejobs.unique.middleware",
+    "ECSProtection": "scalejobs.protection.middleware",
+    "Reliability": "scalejobs.reliability.middleware",
+}
 
 DEFAULT_STACK: list[str] = [
     # Close stale DB connections around each job, before anything touches the ORM.
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Before the others: it drops stale copies of messages moved or deleted from the
+    # dashboard before any other middleware acts on them, and sees every job start and end.
+    "scalejobs.middleware.Dashboard",
+    # Early, so a poison message is dead-lettered before anything else acts on it, and before
+    # Retries: after-hooks run in reverse, and its retry guard must look after Retries acted.
+    "scalejobs.middleware.Reliability",
+    # Hands each running Django task its message (scalejobs.tasks); sets a contextvar only.
+    "dramatiq.middleware.CurrentMessage",
     "dramatiq.middleware.AgeLimit",
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.ShutdownNotifications",
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Pipelines",
     "dramatiq.middleware.Retries",
+    # After Retries, which takes over once a job was postponed too often. Throttle before
+    # Unique: a postponed job must not count as started and release an "until start" lock.
+    "scalejobs.middleware.Throttle",
+    "scalejobs.middleware.Unique",
+    # Only worker boot and shutdown hooks: the leader election and the periodic scheduler.
+    "scalejobs.middleware.Periodic",
+    # Last: it claims ECS protection only for jobs every other middleware lets run, and
+    # its graceful drain (before_worker_shutdown) comes after the others heard of the stop.
+    "scalejobs.middleware.ECSProtection",
 ]
 
 __all__ = ["DEFAULT_STACK", *_SLICES]

@@ -23,6 +23,7 @@ import redis
 
 from ..clock import Clock
 from ..keys import KeySpace
+from ..scripting import run_script_many
 
 # The admin shows this many locks at most; the index stays exact beyond it.
 PAGE_SIZE = 200
@@ -38,6 +39,18 @@ class Lock:
     label: str
     # Seconds until the lock expires on its own.
     ttl: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockRequest:
+    """One message asking for the lock of its job identity, as ``acquire`` takes it."""
+
+    digest: str
+    owner: str
+    # Seconds the lock lives from now.
+    ttl: float
+    actor: str = ""
+    label: str = ""
 
 
 @functools.cache
@@ -70,6 +83,22 @@ class UniqueJobs:
         )
         return holder.decode()
 
+    def acquire_many(self, requests: Sequence[LockRequest]) -> list[str]:
+        """Take or renew each lock as ``acquire`` does, in order, in one round trip; return each holder.
+
+        Two requests for one identity are decided in order: the second sees
+        the first's lock.
+        """
+        now = self._now()
+        calls = [
+            (
+                [self.keys("lock", request.digest), self.keys("locks")],
+                [now, request.owner, max(1, int(request.ttl * 1000)), request.digest, request.actor, request.label],
+            )
+            for request in requests
+        ]
+        return [_text(holder) for holder in run_script_many(self.client, self._acquire, calls)]
+
     def release(self, digest: str, owner: str) -> bool:
         """Delete the lock of ``digest`` if ``owner`` holds it; tell whether it did."""
         return self.release_many([(digest, owner)]) == 1
@@ -86,6 +115,14 @@ class UniqueJobs:
         """Return the id of the message holding the lock of ``digest``, if any."""
         owner = self.client.hget(self.keys("lock", digest), "owner")
         return _text(owner) if owner is not None else None
+
+    def holders(self, digests: Sequence[str]) -> list[str | None]:
+        """Return the holder of each lock of ``digests`` (``None`` if free), in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for digest in digests:
+                pipe.hget(self.keys("lock", digest), "owner")
+            owners = pipe.execute()
+        return [None if owner is None else _text(owner) for owner in owners]
 
     def count(self) -> int:
         """Return how many locks the index lists (expired ones may linger until the next take)."""

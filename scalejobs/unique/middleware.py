@@ -9,7 +9,9 @@ dies after its last retry, or when another middleware drops it. Releases
 after a job are sent from a background thread, many per call (see
 ``background.py``); the release at start is sent at once. Django tasks get
 their ``unique_*`` options per task, through the runner's ``options_for``
-(see ``job_policies.py``).
+(see ``job_policies.py``). A batch sent by ``perform_bulk`` on the dispatch
+broker is decided in one round trip (``before_enqueue_many``,
+``check_enqueue_many``), each message as ``before_enqueue`` decides one.
 
 Longer than most middleware files: each hook handles a distinct moment of a
 message's life, and the cases are easier to check side by side.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
@@ -29,7 +32,7 @@ from dramatiq.common import q_name
 from ..errors import DuplicateJob, EnqueueVeto, StoreUnavailable
 from . import unique_jobs
 from .background import Batcher
-from .engine import UniqueJobs
+from .engine import LockRequest, UniqueJobs
 from .job_policies import JobPolicies
 from .policy import OPTIONS, UniquePolicy, identity, unique_policy
 
@@ -92,35 +95,59 @@ class Unique(dramatiq.Middleware):
             logger.info("Dropped a duplicate of %s: message %s holds its unique lock.", message.actor_name, holder)
             raise DuplicateJob(message.actor_name, holder)
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
-        policy = self._policy(broker, message)
-        if policy is None:
-            return
-        ttl = policy.ttl + (delay or 0) / 1000
-        fresh = MARK not in message.options
+    def check_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> list[DuplicateJob | None]:
+        """Tell, per message, whether another message holds its lock now, in one round trip; take nothing."""
+        policies = [self._policy(broker, message) for message in messages]
+        digests = {index: _identity(policy, messages[index])[0] for index, policy in enumerate(policies) if policy is not None}
         try:
-            digest, label = _identity(policy, message)
-        except UniqueKeyError:
-            if fresh:
-                raise
-            digest, label = message.options[MARK], message.actor_name
-        try:
-            holder = self.engine.acquire(
-                message.options.get(MARK, digest), message.message_id, ttl, actor=message.actor_name, label=label
-            )
+            holders = dict(zip(digests, self.engine.holders(list(digests.values())), strict=True))
         except redis.RedisError as error:
-            if fresh:
-                raise LockUnavailable(f"{message.actor_name}: not sent, the unique lock is unreachable: {error}") from error
-            logger.warning("Could not renew the unique lock of message %s: %s", message.message_id, error)
+            raise LockUnavailable(f"{messages[0].actor_name}: cannot check the unique locks: {error}") from error
+        found: list[DuplicateJob | None] = [None] * len(messages)
+        for index, holder in holders.items():
+            if holder is not None and holder != messages[index].message_id:
+                logger.info("Dropped a duplicate of %s: message %s holds its unique lock.", messages[index].actor_name, holder)
+                found[index] = DuplicateJob(messages[index].actor_name, holder)
+        return found
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+        request = self._lock_request(broker, message, delay)
+        if request is None:
             return
-        if fresh and holder != message.message_id:
-            logger.info("Dropped a duplicate of %s: message %s holds its unique lock.", message.actor_name, holder)
-            raise DuplicateJob(message.actor_name, holder)
-        if fresh:
-            message.options[MARK] = digest
-        else:
-            # A retry, delay move or postponement: never refused, the message already exists.
-            self._resent.message_id = message.message_id
+        lock = request.lock
+        try:
+            holder = self.engine.acquire(lock.digest, lock.owner, lock.ttl, actor=lock.actor, label=lock.label)
+        except redis.RedisError as error:
+            self._unreachable(request, error)
+            return
+        veto = self._settle(message, request, holder)
+        if veto is not None:
+            raise veto
+
+    def before_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message], delay: int | None) -> list[EnqueueVeto | None]:
+        """Take or renew the locks of a batch in one round trip; return each message's veto, if any."""
+        vetoes: list[EnqueueVeto | None] = [None] * len(messages)
+        requests: dict[int, _LockRequest] = {}
+        for index, message in enumerate(messages):
+            try:
+                request = self._lock_request(broker, message, delay)
+            except UniqueKeyError as error:
+                # Before any lock is taken, so a batch refused for one message holds none.
+                vetoes[index] = error
+                return vetoes
+            if request is not None:
+                requests[index] = request
+        if not requests:
+            return vetoes
+        try:
+            holders = self.engine.acquire_many([request.lock for request in requests.values()])
+        except redis.RedisError as error:
+            for request in requests.values():
+                self._unreachable(request, error)
+            return vetoes
+        for (index, request), holder in zip(requests.items(), holders, strict=True):
+            vetoes[index] = self._settle(messages[index], request, holder)
+        return vetoes
 
     def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         policy = self._policy(broker, message)
@@ -153,6 +180,42 @@ class Unique(dramatiq.Middleware):
             return None
         return self._policies.of(broker, message)
 
+    def _lock_request(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> _LockRequest | None:
+        policy = self._policy(broker, message)
+        if policy is None:
+            return None
+        fresh = MARK not in message.options
+        try:
+            digest, label = _identity(policy, message)
+        except UniqueKeyError:
+            if fresh:
+                raise
+            digest, label = message.options[MARK], message.actor_name
+        lock = LockRequest(
+            digest=message.options.get(MARK, digest),
+            owner=message.message_id,
+            ttl=policy.ttl + (delay or 0) / 1000,
+            actor=message.actor_name,
+            label=label,
+        )
+        return _LockRequest(lock=lock, fresh=fresh, new_digest=digest)
+
+    def _unreachable(self, request: _LockRequest, error: redis.RedisError) -> None:
+        if request.fresh:
+            raise LockUnavailable(f"{request.lock.actor}: not sent, the unique lock is unreachable: {error}") from error
+        logger.warning("Could not renew the unique lock of message %s: %s", request.lock.owner, error)
+
+    def _settle(self, message: dramatiq.Message, request: _LockRequest, holder: str) -> DuplicateJob | None:
+        if request.fresh and holder != message.message_id:
+            logger.info("Dropped a duplicate of %s: message %s holds its unique lock.", message.actor_name, holder)
+            return DuplicateJob(message.actor_name, holder)
+        if request.fresh:
+            message.options[MARK] = request.new_digest
+        else:
+            # A retry, delay move or postponement: never refused, the message already exists.
+            self._resent.message_id = message.message_id
+        return None
+
     def _release(self, message: MessageProxy, *, wait: bool = False) -> None:
         digest = message.options.get(MARK)
         if digest is None:
@@ -167,6 +230,15 @@ class Unique(dramatiq.Middleware):
             self.engine.release_many(locks)
         except redis.RedisError as error:
             logger.warning("Could not release %d unique locks (they expire on their own): %s", len(locks), error)
+
+
+@dataclass(frozen=True, slots=True)
+class _LockRequest:
+    lock: LockRequest
+    # A first send, which a held lock refuses; a re-send renews its own lock.
+    fresh: bool
+    # The digest a fresh message is tagged with once it holds the lock.
+    new_digest: str
 
 
 def _identity(policy: UniquePolicy, message: dramatiq.Message) -> tuple[str, str]:

@@ -20,3 +20,6 @@ def sleep_then_record(token: str, seconds: float) -> None:
     """Sleep, then record ``token``: a stand-in for a long export."""
     time.sleep(seconds)
     redis_client().rpush(RECORD, f"{token}|{os.getpid()}")
+
+# The dashboard, dispatch, unique and throttle slices' test jobs, declared wherever this module is.
+from . import dashboard_tasks, dispatch_tasks, performance_tasks, protection_tasks, reliability_tasks, throttle_tasks, unique_tasks  # noqa: E402, F401

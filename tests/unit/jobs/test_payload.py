@@ -46,3 +46,10 @@ def test_lazy_translation_is_refused():
     lazy_string = lazy(lambda: "hello", str)()
     with pytest.raises(TypeError, match=r"^args\[0\]: __proxy__ is not JSON serializable$"):
         check_arguments((lazy_string,), {})
+
+
+def test_a_batch_names_the_message_in_the_path():
+    with pytest.raises(TypeError, match=r"^args_list\[4\]\[1\]\[0\]: datetime is not JSON serializable$"):
+        check_arguments((1, [dt.datetime(2030, 1, 1)]), {}, args_path="args_list[4]", kwargs_path="kwargs_list[4]")
+    with pytest.raises(TypeError, match=r"^kwargs_list\[4\]\['when'\]: datetime is not JSON serializable$"):
+        check_arguments((), {"when": dt.datetime(2030, 1, 1)}, args_path="args_list[4]", kwargs_path="kwargs_list[4]")

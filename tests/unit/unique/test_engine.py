@@ -10,7 +10,7 @@ import redis
 from scalejobs.clock import FrozenClock
 from scalejobs.errors import JobOptionError
 from scalejobs.keys import KeySpace
-from scalejobs.unique.engine import Lock, UniqueJobs
+from scalejobs.unique.engine import Lock, LockRequest, UniqueJobs
 from scalejobs.unique.policy import UniquePolicy, identity, unique_policy
 
 
@@ -154,3 +154,22 @@ def test_invalid_unique_options_name_the_option(options: dict, message: str) -> 
     with pytest.raises(JobOptionError) as caught:
         unique_policy("job", options)
     assert str(caught.value) == message
+
+
+def test_a_batch_of_requests_is_decided_in_order_so_a_repeated_identity_is_refused(engine: UniqueJobs) -> None:
+    engine.acquire("d0", "old", 60)
+    requests = [
+        LockRequest(digest="d0", owner="m1", ttl=60),
+        LockRequest(digest="d1", owner="m2", ttl=60),
+        LockRequest(digest="d1", owner="m3", ttl=60),
+        LockRequest(digest="d1", owner="m2", ttl=90),
+    ]
+
+    assert engine.acquire_many(requests) == ["old", "m2", "m2", "m2"]
+    assert engine.holders(["d0", "d1", "d2"]) == ["old", "m2", None]
+
+
+def test_a_batch_of_requests_takes_locks_as_single_acquires_do(engine: UniqueJobs, redis_db: redis.Redis) -> None:
+    engine.acquire_many([LockRequest(digest="d1", owner="m1", ttl=30, actor="job", label="job:1")])
+
+    assert engine.locks() == [Lock(digest="d1", owner="m1", actor="job", label="job:1", ttl=pytest.approx(30, abs=1))]

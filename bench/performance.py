@@ -1,0 +1,156 @@
+"""Benchmark scalejobs side by side with plain Dramatiq, Celery and RQ: ``make bench``.
+
+Against one Redis started for the run (embedded Valkey unless ``REDIS_URL``
+is set), every system (``bench/systems.py``) is measured alone, in rounds
+whose order rotates so that machine drift falls on every system alike;
+each figure is the median over the rounds:
+
+1. enqueue rate: ``--enqueues`` no-op jobs through the per-call API in a
+   loop, then through the system's bulk API in one call;
+2. processing rate: ``--jobs`` no-op jobs queued first, then drained by
+   workers using both cores (Dramatiq: 2 processes x 8 threads);
+3. peak worker memory: the summed RSS of the worker process trees,
+   sampled every 0.1 s while they drain and while they are timed idle;
+4. enqueue -> start latency: ``--latency-jobs`` jobs (over all rounds)
+   sent one at a time to the now idle workers, each after the previous one
+   started plus a random pause of up to ``--gap`` s.
+
+Writes ``bench/results/performance.md`` and ``bench/results/performance.png``.
+A full run takes about 10 minutes on 2 cores; ``--quick`` about 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import ROOT, PeakMemory, start_redis, stop_worker, time_until_drained  # noqa: E402
+from bench.performance_report import Figures, machine, render, render_chart  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+# Seconds the drained workers stay untouched before the latency jobs, so they are idle (Dramatiq backs off).
+IDLE_PAUSE = 2.0
+# Jobs that run unrecorded before the latency jobs: the first call of a job type pays for imports.
+LATENCY_WARMUP = 3
+
+
+def main() -> None:
+    options = _options()
+    url, embedded = start_redis()
+    os.environ.update(DJANGO_SETTINGS_MODULE="bench.settings_performance", BENCH_SYSTEM="scalejobs")
+    import django
+
+    django.setup()
+    import redis
+
+    from bench.systems import build
+    from scalejobs.protection.fake_agent import FakeAgent
+
+    # redis-py 8 reads with a 5 s timeout by default; the latency BLPOPs may wait longer.
+    client = redis.Redis.from_url(url, socket_timeout=None)
+    agent = FakeAgent().start()
+    systems = build(client, url, agent.environ, only=options.only)
+    figures = {system.name: Figures() for system in systems}
+    started = time.monotonic()
+    try:
+        for round_number in range(options.rounds):
+            shift = round_number % len(systems)
+            order = systems[shift:] + systems[:shift]
+            share = options.latency_jobs // options.rounds + (round_number < options.latency_jobs % options.rounds)
+            for system in order:
+                _measure_enqueue(system, client, options.enqueues, figures[system.name])
+            for system in order:
+                _measure_workers(system, client, options, share, round_number, figures[system.name])
+            print(f"round {round_number + 1}/{options.rounds} done after {time.monotonic() - started:.0f} s", flush=True)
+            for system in systems:
+                print(f"  {system.name}: {figures[system.name].last()}", flush=True)
+        agent_calls = len(agent.puts())
+    finally:
+        agent.stop()
+    run = {
+        "agent_calls": agent_calls,
+        "rounds": options.rounds,
+        "jobs": options.jobs,
+        "enqueues": options.enqueues,
+        "latency_jobs": options.latency_jobs,
+        "gap": options.gap,
+        "minutes": (time.monotonic() - started) / 60,
+        "command": "python bench/performance.py" + (" --quick" if options.quick else ""),
+        "server": machine(client, url if embedded is None else None),
+        "bulk_api": {system.name: system.bulk_api for system in systems},
+    }
+    report = render(figures, run)
+    print("\n" + report)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "performance.md").write_text(report)
+    if not options.no_chart:
+        render_chart(figures, RESULTS / "performance.png")
+    client.flushdb()
+    if embedded is not None:
+        embedded.stop()
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 round, 5,000 jobs, 1,000 enqueues, 100 latency jobs")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=20_000, help="no-op jobs per processing drain")
+    parser.add_argument("--enqueues", type=int, default=5_000, help="jobs per enqueue measurement")
+    parser.add_argument("--latency-jobs", type=int, default=500, help="per system, over all rounds")
+    parser.add_argument("--gap", type=float, default=0.05, help="longest random pause (s) between latency jobs")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=None, help="comma-separated system keys (see bench/systems.py)")
+    parser.add_argument("--no-chart", action="store_true")
+    options = parser.parse_args()
+    if options.quick:
+        options.rounds, options.jobs, options.enqueues, options.latency_jobs = 1, 5_000, 1_000, 100
+    return options
+
+
+def _measure_enqueue(system, client, count: int, figures: Figures) -> None:
+    client.flushdb()
+    for _ in range(10):
+        system.send_one()
+    system.send_bulk(10)
+    client.flushdb()
+    begun = time.perf_counter()
+    for _ in range(count):
+        system.send_one()
+    figures.enqueue_loop.append(count / (time.perf_counter() - begun))
+    client.flushdb()
+    begun = time.perf_counter()
+    system.send_bulk(count)
+    figures.enqueue_bulk.append(count / (time.perf_counter() - begun))
+    client.flushdb()
+
+
+def _measure_workers(system, client, options: argparse.Namespace, share: int, round_number: int, figures: Figures) -> None:
+    client.flushdb()
+    system.preload(options.jobs)
+    workers = system.start()
+    memory = PeakMemory([worker.pid for worker in workers])
+    try:
+        figures.processing.append(options.jobs / time_until_drained(system.queued, system.in_flight, options.jobs))
+        time.sleep(IDLE_PAUSE)
+        key = f"bench:latency:{round_number}"
+        for number in range(LATENCY_WARMUP + share):
+            system.send_started(time.time(), key)
+            popped = client.blpop([key], timeout=60)
+            if popped is None:
+                raise TimeoutError(f"{system.name}: a latency job did not start within 60 s")
+            if number >= LATENCY_WARMUP:
+                figures.latency.append(float(popped[1]))
+            time.sleep(random.uniform(0, options.gap))
+    finally:
+        figures.memory.append(memory.stop())
+        for worker in workers:
+            stop_worker(worker)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Jobs of the side-by-side benchmark for scalejobs workers: no options, ``unique_for``, ``Concurrency(1000)``.
+
+``*_started`` jobs push how late they started onto a Redis list; the
+others do nothing. Plain Dramatiq's twins are in
+``bench/performance_plain_jobs.py``, Celery's in ``bench/celery_app.py``,
+RQ's in ``bench/rq_jobs.py``.
+"""
+
+import time
+
+import scalejobs
+from scalejobs import Concurrency
+from scalejobs.store import redis_client
+
+QUEUE = "bench"
+# Never full: the benchmark measures the cost of taking and freeing a slot, not of waiting for one.
+SLOTS = Concurrency(1000, key="bench")
+
+
+def _report(due: float, key: str) -> None:
+    redis_client().rpush(key, time.time() - due)
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0)
+def perf_noop() -> None:
+    """Do nothing."""
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, unique_for=3600)
+def perf_unique_noop(n: int) -> None:
+    """Do nothing, holding a unique lock."""
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, throttle=SLOTS)
+def perf_concurrency_noop() -> None:
+    """Do nothing, holding a concurrency slot."""
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0)
+def perf_started(due: float, key: str) -> None:
+    """Push how late (s) this job started after ``due`` (a ``time.time()``) onto ``key``."""
+    _report(due, key)
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, unique_for=3600)
+def perf_unique_started(due: float, key: str) -> None:
+    """``perf_started``, holding a unique lock."""
+    _report(due, key)
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, throttle=SLOTS)
+def perf_concurrency_started(due: float, key: str) -> None:
+    """``perf_started``, holding a concurrency slot."""
+    _report(due, key)

@@ -1,0 +1,20 @@
+"""Jobs of the side-by-side benchmark for RQ workers (``rq worker``); the Redis URL comes from ``REDIS_URL``."""
+
+import os
+import time
+
+import redis
+
+_client: list[redis.Redis] = []
+
+
+def noop() -> None:
+    """Do nothing."""
+
+
+def started(due: float, key: str) -> None:
+    """Push how late (s) this job started after ``due`` (a ``time.time()``) onto ``key``."""
+    begun = time.time()
+    if not _client:
+        _client.append(redis.Redis.from_url(os.environ["REDIS_URL"]))
+    _client[0].rpush(key, begun - due)

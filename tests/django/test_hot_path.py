@@ -1,0 +1,124 @@
+"""The hot-path budget, counted in Redis round trips (never in time).
+
+With ``DEFAULT_STACK`` and no job options, a job costs the worker thread
+that runs it no round trip beyond what Dramatiq's own stack costs (the
+ack); each option adds at most one, where it applies: ``unique_for`` one
+Lua call at enqueue (its release is batched off the worker thread),
+``Concurrency`` one at start (none when the thread's last job passes its
+slot on).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import dramatiq
+import pytest
+import redis
+from dramatiq.brokers.redis import RedisBroker as PlainBroker
+
+from tests.conftest import wait_for
+from tests.testapp.performance_tasks import QUEUE, RAN, hot_concurrency, hot_plain, hot_unique
+
+JOBS = 40
+WARMUP = 5
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count writes to Redis (one per command, or per pipeline) by kind of thread: worker or this one."""
+    counts: Counter[str] = Counter()
+    original = redis.connection.AbstractConnection.send_packed_command
+    main = threading.get_ident()
+
+    def counting(self: redis.connection.AbstractConnection, command: object, check_health: bool = True) -> None:
+        thread = threading.current_thread()
+        if isinstance(thread, dramatiq.worker.WorkerThread):
+            counts["worker"] += 1
+        elif thread.ident == main:
+            counts["caller"] += 1
+        original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return counts
+
+
+@pytest.fixture
+def run_jobs(redis_db: redis.Redis, round_trips: Counter[str]) -> Iterator[Callable[[dramatiq.Broker, Callable[[int], object]], tuple[float, float]]]:
+    """Return a runner: warm a one-thread in-process worker up, then enqueue and run ``JOBS`` jobs; per-job round trips."""
+    workers: list[dramatiq.Worker] = []
+
+    def run(broker: dramatiq.Broker, send: Callable[[int], object]) -> tuple[float, float]:
+        worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=1, worker_timeout=100)
+        workers.append(worker)
+        worker.start()
+        RAN.clear()
+        for number in range(WARMUP):
+            send(-number - 1)
+        wait_for(lambda: len(RAN) == WARMUP and _settled(redis_db), timeout=30)
+        round_trips.clear()
+        for number in range(JOBS):
+            send(number)
+        enqueue = round_trips["caller"] / JOBS
+        wait_for(lambda: len(RAN) == WARMUP + JOBS and _settled(redis_db), timeout=30)
+        worker.stop()
+        return enqueue, round_trips["worker"] / JOBS
+
+    yield run
+    for worker in workers:
+        worker.stop()
+
+
+def _settled(client: redis.Redis) -> bool:
+    """Whether every message of the queue was acked."""
+    return not client.llen(f"dramatiq:{QUEUE}") and not any(
+        client.scard(key) for key in client.scan_iter(match=f"dramatiq:__acks__.*.{QUEUE}")
+    )
+
+
+@pytest.fixture
+def baseline(run_jobs) -> tuple[float, float]:
+    """Round trips per job of Dramatiq's own broker and default middleware: one enqueue, one ack."""
+    plain = PlainBroker(url=os.environ["REDIS_URL"])
+    actor = dramatiq.actor(hot_plain.fn, broker=plain, actor_name="hot_plain", queue_name=QUEUE, max_retries=0)
+    enqueue, process = run_jobs(plain, actor.send)
+    plain.close()
+    return enqueue, process
+
+
+@pytest.mark.usefixtures("broker")
+def test_default_stack_costs_no_round_trip_beyond_dramatiqs_own(run_jobs, baseline):
+    assert run_jobs(dramatiq.get_broker(), hot_plain.perform_later) == baseline == (1, 1)
+
+
+@pytest.mark.usefixtures("broker")
+def test_unique_for_adds_one_round_trip_at_enqueue_and_none_at_run(run_jobs, baseline):
+    enqueue, process = run_jobs(dramatiq.get_broker(), hot_unique.perform_later)
+    assert (enqueue, process) == (baseline[0] + 1, baseline[1])
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_concurrency_limit_adds_at_most_one_round_trip_at_run(run_jobs, baseline):
+    enqueue, process = run_jobs(dramatiq.get_broker(), hot_concurrency.perform_later)
+    assert enqueue == baseline[0]
+    assert baseline[1] <= process <= baseline[1] + 1
+
+
+@pytest.mark.usefixtures("broker")
+def test_ecs_protection_adds_at_most_one_round_trip_at_run(run_jobs, baseline, settings, monkeypatch):
+    from scalejobs.protection.fake_agent import FakeAgent
+
+    agent = FakeAgent().start()
+    try:
+        for name, value in agent.environ().items():
+            monkeypatch.setenv(name, value)
+        settings.SCALEJOBS = {**settings.SCALEJOBS, "PROTECTION": {"ENABLED": True}}
+        enqueue, process = run_jobs(dramatiq.get_broker(), hot_plain.perform_later)
+        assert agent.puts(), "protection was never claimed"
+    finally:
+        agent.stop()
+    assert enqueue == baseline[0]
+    assert baseline[1] <= process <= baseline[1] + 1
