@@ -129,7 +129,8 @@ def _targets(figures: dict[str, Figures]) -> list[str]:
 def _notes(figures: dict[str, Figures], run: dict[str, Any]) -> list[str]:
     bulk = "; ".join(f"{name}: {api}" for name, api in run["bulk_api"].items())
     return [
-        f"- Enqueue: {run['enqueues']:,} no-op jobs per measurement, from one Python process; bulk APIs: {bulk}.",
+        f"- Enqueue: {run['enqueues']:,} no-op jobs per measurement, from one Python process, the median of "
+        f"{run['enqueue_repeats']} timings per round; bulk APIs: {bulk}.",
         f"- Processing: {run['jobs']:,} no-op jobs queued first, timed from the first one taken until none is queued or "
         "unacknowledged. Dramatiq and scalejobs: 2 processes x 8 threads (`rundramatiq`); Celery: prefork with "
         "concurrency 2, or 2 processes with a pool of 8 threads, prefetch multiplier 64, without gossip, mingle and "

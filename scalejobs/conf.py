@@ -5,6 +5,10 @@ is merged over the defaults below; ``get_settings()`` builds the result
 lazily and the ``setting_changed`` signal (connected in ``AppConfig.ready``)
 clears it. Invalid values raise ``ConfigurationError`` naming the setting,
 which the system checks turn into ``scalejobs.E001``.
+
+It is longer than our other modules on purpose: every slice's defaults sit
+in one commented dict (the README's settings reference is a copy of it,
+kept equal by a test), next to the typed section each one becomes.
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 import pytest
@@ -48,6 +51,37 @@ def broker(redis_db: redis.Redis) -> Iterator[dramatiq.Broker]:
     middleware = list(broker.middleware)
     yield broker
     broker.middleware[:] = middleware
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count Redis round trips from now on: ``"caller"`` for this test's thread, ``"worker"`` for Dramatiq's worker threads.
+
+    A command, or a pipeline's execute, is one; connection handshakes are not counted.
+    """
+    counts: Counter[str] = Counter()
+    caller = threading.get_ident()
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def note() -> None:
+        thread = threading.current_thread()
+        if isinstance(thread, dramatiq.worker.WorkerThread):
+            counts["worker"] += 1
+        elif thread.ident == caller:
+            counts["caller"] += 1
+
+    def counted_command(self: redis.Redis, *args: Any, **options: Any) -> Any:
+        note()
+        return command(self, *args, **options)
+
+    def counted_execute(self: redis.client.Pipeline, *args: Any, **options: Any) -> Any:
+        if self.command_stack:
+            note()
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_execute)
+    return counts
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05) -> object:
