@@ -1,7 +1,9 @@
 """Django system checks: one entry point that yields from every slice.
 
 Check ids come in one hundreds block per slice: ``E0xx`` the kernel
-(settings, broker), ``E1xx`` mail, ``E2xx`` protection, ``E3xx`` unique, ``E4xx`` throttle, ``E5xx`` periodic, ``E6xx`` dashboard, ``E7xx`` tasks, ``E8xx`` reliability. Checks read configuration only.
+(settings, broker), ``E1xx`` mail, ``E2xx`` protection, ``E3xx`` unique,
+``E4xx`` throttle, ``E5xx`` periodic, ``E6xx`` dashboard, ``E7xx`` tasks,
+``E8xx`` reliability. Checks read configuration only.
 """
 
 from __future__ import annotations
