@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Mapping
 
 import dramatiq
@@ -21,6 +20,7 @@ from ..clock import RedisClock
 from ..conf import get_settings
 from ..jobs.enqueue import enqueue
 from ..leader import Election, process_election
+from ..leader.duty import LeaderDuty
 from ..store import keyspace, redis_client
 from .declarations import Declarations, declared_entries
 from .engine import PeriodicScheduler, Send
@@ -34,8 +34,6 @@ MAX_SLEEP_SECONDS = 5.0
 POLL_SECONDS = 0.5
 # After an unexpected error a pass is retried this many seconds later.
 RETRY_SECONDS = 1.0
-# How long stop() waits for a pass in progress.
-STOP_TIMEOUT = 10.0
 
 
 def sender(actors: Mapping[str, dramatiq.Actor]) -> Send:
@@ -65,28 +63,18 @@ def periodic_scheduler(declarations: Declarations) -> PeriodicScheduler:
     )
 
 
-class SchedulerThread:
+class SchedulerThread(LeaderDuty):
     """The thread that sends due ticks while this process leads."""
+
+    thread_name = "scalejobs-periodic"
 
     def __init__(self, scheduler: PeriodicScheduler, entries: tuple[Entry, ...], election: Election) -> None:
         self.scheduler = scheduler
         self.entries = entries
-        self.election = election
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scalejobs-periodic", daemon=True)
+        super().__init__(election)
 
-    def start(self) -> None:
-        """Join the election and start sending when leading."""
-        self.election.take_part()
-        if self.entries:
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop sending, then leave the election (which hands the lead over at once)."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(STOP_TIMEOUT)
-        self.election.withdraw()
+    def _has_work(self) -> bool:
+        return bool(self.entries)
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -14,12 +14,12 @@ one second up to the interval.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 
 import redis
 
 from ..leader import Election
+from ..leader.duty import LeaderDuty
 from .deliveries import DeliveryLedger
 from .recovery import OrphanRecovery
 from .values import Death, RecoveryPass
@@ -30,12 +30,12 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # The first wait after a Redis error; it doubles up to the recovery interval.
 RETRY_SECONDS = 1.0
-# How long stop() waits for a pass in progress.
-STOP_TIMEOUT = 10.0
 
 
-class RecoveryThread:
+class RecoveryThread(LeaderDuty):
     """The thread that recovers orphaned messages while this process leads."""
+
+    thread_name = "scalejobs-recovery"
 
     def __init__(
         self,
@@ -50,27 +50,13 @@ class RecoveryThread:
         poisoned: Callable[[Death], object] | None = None,
     ) -> None:
         self.recovery = recovery
-        self.election = election
         self.interval = interval
         self.queues = queues
         self.wake = wake
         self.ledger = ledger
         self.max_deaths = max_deaths
         self.poisoned = poisoned
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scalejobs-recovery", daemon=True)
-
-    def start(self) -> None:
-        """Join the election and recover whenever this process leads."""
-        self.election.take_part()
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop recovering, then leave the election."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(STOP_TIMEOUT)
-        self.election.withdraw()
+        super().__init__(election)
 
     def run_pass(self) -> RecoveryPass:
         """Count the dead processes' deaths, then recover their messages; dead-letter the poisoned ones."""
