@@ -6,21 +6,24 @@ DJANGO ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BIN := $(VENV)/bin
+# The default run installs the pinned versions the image ships (deploy/constraints.txt);
+# a DJANGO override resolves freely around it.
+CONSTRAINTS := $(if $(DJANGO),,-c deploy/constraints.txt)
 
-.PHONY: demo test bench check clean chaos
+.PHONY: demo test bench check clean chaos constraints
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,aws]' $(if $(DJANGO),'$(DJANGO)')
+	$(BIN)/python -m pip install --quiet -e '.[dev,aws]' $(CONSTRAINTS) $(if $(DJANGO),'$(DJANGO)')
 	touch $@
 
 demo: $(BIN)/.installed
 	$(BIN)/python -m example_project.demo
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	SCALEJOBS_PINNED=$(if $(DJANGO),0,1) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Side by side with plain Dramatiq, Celery and RQ (docs/performance.md), about 10 minutes;
 # BENCH_ARGS=--quick for a 2-minute pass.
@@ -33,6 +36,10 @@ chaos: $(BIN)/.installed
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check
+
+# Pin what the test venv resolved, for the image: run after changing dependencies.
+constraints: $(BIN)/.installed
+	$(BIN)/python deploy/pin.py
 
 clean:
 	rm -rf $(VENV) .demo

@@ -2,7 +2,7 @@
 
 Configured from the environment so the same file serves the demo, the tests
 and docker-compose: ``REDIS_URL``, ``DATABASE_URL`` (SQLite when unset),
-``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS``, ``ECS_AGENT_URI``.
+``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS``, ``ECS_AGENT_URI``, ``STATIC_ROOT``.
 """
 
 import os
@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's CSS and JS under gunicorn with DEBUG off (collected into STATIC_ROOT).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,7 +80,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 
 # Django's @task functions run on the Dramatiq workers too (scalejobs.tasks).
 TASKS = {

@@ -42,5 +42,26 @@ def test_status_prints_each_queue_each_worker_the_leader_and_protection(redis_db
 
 
 def test_the_command_asks_for_a_subcommand(redis_db):
-    with pytest.raises(CommandError, match="Name a subcommand: status."):
+    with pytest.raises(CommandError, match="Name a subcommand: status, health."):
         call_command("scalejobs")
+
+
+def health(*args: str) -> str:
+    out = io.StringIO()
+    call_command("scalejobs", "health", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_health_passes_while_a_worker_of_this_host_beats(redis_db):
+    worker = WorkerInfo(worker_id="w", host="worker-host", pid=7, queues=("default",), threads=8, started_at=1.0, last_heartbeat=engine().clock())
+    engine().workers.beat(worker)
+
+    assert health("--host", "worker-host").strip() == "1 worker processes alive on worker-host (0/8 threads busy)"
+
+
+def test_health_fails_when_no_worker_of_this_host_is_alive(redis_db):
+    worker = WorkerInfo(worker_id="w", host="another-host", pid=7, queues=("default",), threads=8, started_at=1.0, last_heartbeat=engine().clock())
+    engine().workers.beat(worker)
+
+    with pytest.raises(CommandError, match="No live worker process on host 'worker-host'."):
+        health("--host", "worker-host")

@@ -48,6 +48,27 @@ def test_worker_stop_grace_period_covers_the_shutdown_budget():
 
 
 def test_the_app_services_depend_on_healthy_redis_and_postgres():
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "migrate"):
         depends = SERVICES[name]["depends_on"]
         assert depends["redis"]["condition"] == depends["postgres"]["condition"] == "service_healthy"
+
+
+def test_web_and_worker_wait_for_the_migration_to_finish():
+    for name in ("web", "worker"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert SERVICES["migrate"]["restart"] == "no"
+
+
+def test_the_migration_creates_the_admin_user_from_the_environment():
+    environment = SERVICES["migrate"]["environment"]
+    assert SERVICES["migrate"]["command"] == ["python", "manage.py", "bootstrap"]
+    assert {"DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD"} <= set(environment)
+
+
+def test_the_worker_health_check_asks_for_a_live_worker_heartbeat():
+    assert SERVICES["worker"]["healthcheck"]["test"] == ["CMD", "python", "manage.py", "scalejobs", "health"]
+
+
+def test_the_build_context_leaves_out_virtualenvs_demo_state_and_history():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv*", ".demo"} <= set(ignored)

@@ -1,12 +1,16 @@
 """``manage.py scalejobs <subcommand>``: look at scalejobs from a terminal.
 
-``status`` prints queues, workers, throughput, leader and protection.
+``status`` prints queues, workers, throughput, leader and protection;
+``health`` exits 0 only while a worker process of this host is alive (a
+container health check for the worker).
 """
 
 from __future__ import annotations
 
 from argparse import ArgumentParser
 from typing import Any
+
+import socket
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,12 +21,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", metavar="subcommand")
         subcommands.add_parser("status", help="print queues, workers, leader and protection")
+        health = subcommands.add_parser("health", help="exit 0 while a worker process of this host is alive")
+        health.add_argument("--host", help="the host whose workers count (default: this one)")
 
     def handle(self, *args: Any, subcommand: str | None = None, **options: Any) -> None:
         if subcommand == "status":
             self.status()
+        elif subcommand == "health":
+            self.health(options.get("host") or socket.gethostname())
         else:
-            raise CommandError("Name a subcommand: status.")
+            raise CommandError("Name a subcommand: status, health.")
 
     def status(self) -> None:
         from scalejobs.dashboard import declared_queues, engine
@@ -33,3 +41,23 @@ class Command(BaseCommand):
         now = found.clock()
         lines = status_lines(overview, now=now, leader=leader_line(), protection=protection_line(now))
         self.stdout.write("\n".join(lines))
+
+    def health(self, host: str) -> None:
+        """Say whether a live worker process of ``host`` is on the board; fail otherwise.
+
+        A worker is alive while its heartbeat key lives (the dashboard's worker
+        timeout), so a hung or dead worker fails this check within that time.
+        """
+        import redis
+
+        from scalejobs.dashboard import engine
+
+        try:
+            workers = [worker for worker in engine().workers.workers() if worker.host == host]
+        except redis.RedisError as error:
+            raise CommandError(f"Redis is unreachable: {error}") from error
+        if not workers:
+            raise CommandError(f"No live worker process on host {host!r}.")
+        busy = sum(worker.busy for worker in workers)
+        threads = sum(worker.threads for worker in workers)
+        self.stdout.write(f"{len(workers)} worker processes alive on {host} ({busy}/{threads} threads busy)")
