@@ -251,7 +251,7 @@ def main() -> None:
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "dispatch.md").write_text(report)
     if embedded is not None:
-        embedded.stop()
+        embedded.close()
 
 
 def render(options, server, celery_version, latency, lateness, idle, idle_commands, idle_total, throughput) -> str:

@@ -99,7 +99,7 @@ def main() -> None:
         render_chart(figures, RESULTS / "performance.png")
     client.flushdb()
     if embedded is not None:
-        embedded.stop()
+        embedded.close()
 
 
 def _options() -> argparse.Namespace:

@@ -150,7 +150,7 @@ def main() -> None:
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "periodic.md").write_text(table + "\n")
     if embedded is not None:
-        embedded.stop()
+        embedded.close()
 
 
 if __name__ == "__main__":

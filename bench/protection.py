@@ -87,7 +87,7 @@ def main() -> None:
     (ROOT / "bench" / "results" / "protection.md").write_text(table + "\n")
     agent.stop()
     if embedded is not None:
-        embedded.stop()
+        embedded.close()
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def main() -> None:
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "reliability.md").write_text(table + "\n")
     if embedded is not None:
-        embedded.stop()
+        embedded.close()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""Run the whole example locally: Redis, a worker, the admin and sample jobs.
+"""Run the whole example locally: Redis, two emulated ECS tasks of workers, the admin and the tour's jobs.
 
 ``make demo`` runs this. It migrates a SQLite database under ``.demo/``,
-creates a staff user with a fresh password, starts an embedded Valkey
-(unless ``REDIS_URL`` is set), the local ECS agent emulator (so the admin shows
-scale-in protection flip on and off), a ``rundramatiq`` worker (2 processes) and the
-development server on 127.0.0.1:8000, then enqueues a few jobs. Ctrl-C
-stops every process it started.
+creates a staff user with a fresh password, starts an embedded Valkey (unless
+``REDIS_URL`` is set) and writes its URL to ``.demo/redis-url`` so every
+``manage.py`` command finds it, starts two emulated ECS tasks (each a local ECS
+agent emulator and a ``rundramatiq`` worker), the development server on
+127.0.0.1:8000, then enqueues the tour's jobs. SIGINT (Ctrl-C) or SIGTERM, from
+a terminal or any other process, stops every process it started, drains the
+workers first, and removes what the run left behind.
 """
 
 from __future__ import annotations
@@ -17,11 +19,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".demo"
+REDIS_URL_FILE = STATE / "redis-url"
 ADDRESS = os.environ.get("DEMO_ADDRESS", "127.0.0.1:8000")
 USERNAME = "admin"
+# Two worker tasks, as a service scaled out to two would run; each has its own ECS agent.
+TASKS = ("0a1b2c3d4e5f60718293a4b5c6d7e8f9", "f9e8d7c6b5a4938271605f4e3d2c1b0a")
+TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/scalejobs-demo/{}"
+
+
+class Stop(Exception):
+    """Raised in the main thread when the demo is asked to stop."""
 
 
 class Demo:
@@ -29,6 +40,7 @@ class Demo:
 
     def __init__(self) -> None:
         self.children: list[subprocess.Popen[bytes]] = []
+        self.redis: subprocess.Popen[bytes] | None = None
         self.cleanups: list[object] = []
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings"}
         self.env.setdefault("SQLITE_PATH", str(STATE / "db.sqlite3"))
@@ -37,58 +49,74 @@ class Demo:
     def manage(self, *args: str) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
 
-    def spawn(self, *command: str, stdout: int | None = None) -> subprocess.Popen[bytes]:
-        # A session of its own, so Ctrl-C reaches the demo only and it stops children in order.
-        child = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=stdout, start_new_session=True)
+    def spawn(self, *command: str, stdout: int | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        # A session of its own, so a terminal's Ctrl-C reaches the demo only and it stops children in order.
+        child = subprocess.Popen(command, cwd=ROOT, env={**self.env, **(env or {})}, stdout=stdout, start_new_session=True)
         self.children.append(child)
         return child
 
     def stop(self) -> None:
-        """Stop children last-started first, each drained before the next (Redis goes last)."""
-        for child in reversed(self.children):
+        """Drain every worker and the web server at once, then stop Redis last."""
+        # A second signal while draining must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        redis = [child for child in self.children if child is self.redis]
+        self._stop([child for child in self.children if child is not self.redis])
+        self._stop(redis)
+        for cleanup in reversed(self.cleanups):
+            cleanup.stop()  # type: ignore[attr-defined]
+        REDIS_URL_FILE.unlink(missing_ok=True)
+
+    @staticmethod
+    def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+        for child in children:
             if child.poll() is None:
                 # The group leader only: rundramatiq forwards SIGTERM to its worker
                 # processes, and a second SIGTERM would kill them mid-job.
                 os.kill(child.pid, signal.SIGTERM)
-                try:
-                    child.wait(40)
-                except subprocess.TimeoutExpired:
-                    pass
+        deadline = time.monotonic() + 40
+        for child in children:
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
             try:
                 os.killpg(child.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for cleanup in reversed(self.cleanups):
-            cleanup.stop()  # type: ignore[attr-defined]
 
 
 def start_redis(demo: Demo) -> None:
     if os.environ.get("REDIS_URL"):
         print(f"Using Redis at {os.environ['REDIS_URL']}")
-        return
-    # In a session of its own, like the other children: a terminal's Ctrl-C must not
-    # stop Redis before the worker has drained.
-    server = demo.spawn(sys.executable, "-m", "scalejobs.embedded_redis", stdout=subprocess.PIPE)
-    assert server.stdout is not None
-    url = server.stdout.readline().decode().strip()
-    if not url:
-        raise RuntimeError("the embedded Valkey server did not start")
-    demo.env["REDIS_URL"] = url
-    print(f"Started embedded Valkey at {url}")
+    else:
+        # In a session of its own, like the other children: a terminal's Ctrl-C must not
+        # stop Redis before the worker has drained. It removes its directory when it stops.
+        server = demo.redis = demo.spawn(sys.executable, "-m", "scalejobs.embedded_redis", stdout=subprocess.PIPE)
+        assert server.stdout is not None
+        url = server.stdout.readline().decode().strip()
+        if not url:
+            raise RuntimeError("the embedded Valkey server did not start")
+        demo.env["REDIS_URL"] = url
+        print(f"Started embedded Valkey at {url}")
+    # Every manage.py command of the example project reads it (example_project/settings.py).
+    REDIS_URL_FILE.write_text(demo.env["REDIS_URL"] + "\n")
 
 
-def start_fake_ecs_agent(demo: Demo) -> None:
-    """Start the local ECS agent emulator, so the worker takes scale-in protection."""
+def start_worker_tasks(demo: Demo) -> None:
+    """Start two emulated ECS tasks: a local agent emulator and a worker each."""
     if os.environ.get("ECS_AGENT_URI"):
+        demo.spawn(sys.executable, "manage.py", "rundramatiq", "--processes", "2", "--threads", "4")
         return
     from scalejobs.protection.fake_agent import FakeAgent
 
-    agent = FakeAgent().start()
-    demo.cleanups.append(agent)
-    demo.env.update(agent.environ())
-    # Let protection flip off soon after the jobs end, so the admin shows both states.
-    demo.env.setdefault("PROTECTION_IDLE_GRACE_SECONDS", "5")
-    print(f"Started the local ECS agent emulator at {demo.env['ECS_AGENT_URI']}")
+    for task_id in TASKS:
+        agent = FakeAgent(task_arn=TASK_ARN.format(task_id)).start()
+        demo.cleanups.append(agent)
+        # Let protection flip off soon after the jobs end, so the admin shows both states.
+        environment = {**agent.environ(), "PROTECTION_IDLE_GRACE_SECONDS": os.environ.get("PROTECTION_IDLE_GRACE_SECONDS", "5")}
+        demo.spawn(sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4", env=environment)
+        print(f"Started ECS task {task_id[:8]}: a worker and its agent emulator at {agent.agent_uri}")
 
 
 def create_staff_user(demo: Demo) -> str:
@@ -107,9 +135,9 @@ def create_staff_user(demo: Demo) -> str:
 
 def enqueue_samples(demo: Demo) -> None:
     script = """
-from django.db import transaction
 from example_project.shop.models import Customer, Export
-from example_project.shop.tasks import export_customers, noop, welcome
+from example_project.shop.tasks import export_customers, welcome
+from example_project.shop.tour import charge_card, sync_to_partner
 import scalejobs
 
 for number in range(1, 16):
@@ -118,39 +146,49 @@ for number in range(1, 16):
     )
     if created and number <= 3:
         welcome.perform_later(customer.pk)
-with transaction.atomic():
-    export = Export.objects.create()
-    export_customers.perform_later(export.pk, seconds_per_row=1.0)
-noop.perform_in(30)
+    if created and number <= 6:
+        sync_to_partner.perform_later(customer.pk)
+export = Export.objects.create(requested_by="demo")
+export_customers.perform_later(export.pk, requested_by="demo", seconds=60)
+charge_card.perform_later("order-demo")
 scalejobs.send_mail_later("Demo started", "The scalejobs demo is running.", None, ["ops@example.com"])
-print("Enqueued: 3 welcome emails, a 15-second CSV export, a delayed no-op, one email.")
+print("Enqueued: 3 welcome emails, 6 partner-API calls (one at a time), a one-minute CSV export,")
+print("an order whose card is declined (Dead letters in a few seconds), one email; a report runs every 30 s.")
 """
     demo.manage("shell", "-c", script)
+
+
+def request_stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
 
 
 def main() -> int:
     STATE.mkdir(exist_ok=True)
     demo = Demo()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Installed explicitly: a shell that starts the demo in the background ignores SIGINT for it,
+    # and Python keeps an ignored SIGINT ignored.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     try:
         start_redis(demo)
-        start_fake_ecs_agent(demo)
         demo.manage("migrate", "--verbosity", "0")
         password = create_staff_user(demo)
-        demo.spawn(sys.executable, "manage.py", "rundramatiq", "--processes", "2", "--threads", "4")
+        start_worker_tasks(demo)
         demo.spawn(sys.executable, "manage.py", "runserver", ADDRESS, "--noreload")
         enqueue_samples(demo)
         print(
-            f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n  Protected ECS tasks: http://{ADDRESS}/admin/scalejobs/jobs/protection/\n"
-            f"  Login: {USERNAME} / {password}\n\nPress Ctrl-C to stop everything.\n",
+            f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n"
+            f"  Protected ECS tasks: http://{ADDRESS}/admin/scalejobs/jobs/protection/\n"
+            f"  Login: {USERNAME} / {password}\n"
+            f"  In another terminal: python manage.py scalejobs status\n\nPress Ctrl-C to stop everything.\n",
             flush=True,
         )
         while all(child.poll() is None for child in demo.children):
             time.sleep(0.5)
         print("A demo process exited; stopping the rest.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nStopping the demo...")
+    except (Stop, KeyboardInterrupt):
+        print("\nStopping the demo...", flush=True)
         return 0
     finally:
         demo.stop()

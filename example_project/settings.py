@@ -94,7 +94,14 @@ if django.VERSION < (6, 0):
     # Django 5.2 has no django.tasks: the django-tasks backport provides it.
     INSTALLED_APPS.append("django_tasks")
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# While `make demo` runs, it writes its embedded server's URL here, so every manage.py command
+# (`scalejobs status` included) finds the demo's Redis; REDIS_URL in the environment wins.
+DEMO_REDIS_URL_FILE = BASE_DIR / ".demo" / "redis-url"
+REDIS_URL = (
+    os.environ.get("REDIS_URL")
+    or (DEMO_REDIS_URL_FILE.read_text().strip() if DEMO_REDIS_URL_FILE.exists() else "")
+    or "redis://127.0.0.1:6379/0"
+)
 # While Redis is away, a connect gives up after 2 s and a reply after 5 s, so an enqueue raises
 # scalejobs.BrokerUnavailable instead of hanging (docs/reliability.md). Dramatiq builds its
 # connection pool from the URL alone, so the timeouts ride in the URL's query string.
@@ -118,6 +125,10 @@ SCALEJOBS = {
 # Every email Django sends goes through a worker.
 EMAIL_BACKEND = "scalejobs.mail.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = "shop@example.com"
+
+# The demo's extra jobs (example_project/shop/tour.py): a throttled partner API, a periodic
+# report and a payment that always fails.
+SHOP_TOUR = os.environ.get("SHOP_TOUR", "1") == "1"
 
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "exports"))
 

@@ -44,3 +44,27 @@ class JobsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _hide_django_dramatiq_tasks() -> None:
+    """Unregister django-dramatiq's "Tasks" admin unless its AdminMiddleware fills it.
+
+    That table records messages only through ``django_dramatiq.middleware.AdminMiddleware``,
+    which ``DEFAULT_STACK`` leaves out (a database write per message); without it the
+    page is always empty, beside the Jobs pages that show the same messages from Redis.
+    """
+    from django.conf import settings
+
+    listed = getattr(settings, "DRAMATIQ_BROKER", {}).get("MIDDLEWARE", ())
+    if "django_dramatiq.middleware.AdminMiddleware" in listed:
+        return
+    try:
+        import django_dramatiq.admin  # noqa: F401  (registers Task first, whatever the app order)
+        from django_dramatiq.models import Task
+    except ImportError:
+        return
+    if admin.site.is_registered(Task):
+        admin.site.unregister(Task)
+
+
+_hide_django_dramatiq_tasks()

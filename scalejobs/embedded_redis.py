@@ -7,6 +7,7 @@ directory, and stops when its owner calls ``stop()`` or exits.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,17 @@ class EmbeddedRedis:
 
     server: Any
     url: str
+    directory: Path
 
     def stop(self) -> None:
-        """Stop the server; safe to call twice."""
+        """Stop the server, keeping its data directory for ``start()``; safe to call twice."""
         if self.server.is_running():
             self.server.stop()
+
+    def close(self) -> None:
+        """Stop the server for good and remove its directory; safe to call twice."""
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def start(self) -> None:
         """Start the stopped server again on the same socket and data directory (its append-only file, if on)."""
@@ -42,7 +49,7 @@ def start_embedded_redis(*, appendonly: bool = False) -> EmbeddedRedis:
     config: dict[str, Any] = {"save": '""', "appendonly": "yes" if appendonly else "no"}
     server = ValkeyServer(port=0, data_dir=directory, unix_socket_path=socket, unix_socket_perm="700", config=config)
     server.start()
-    return EmbeddedRedis(server=server, url=f"unix://{socket}")
+    return EmbeddedRedis(server=server, url=f"unix://{socket}", directory=directory)
 
 
 def main() -> None:
@@ -62,7 +69,7 @@ def main() -> None:
         while not stop["now"]:
             signal.pause()
     finally:
-        embedded.stop()
+        embedded.close()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,6 @@ def provide_test_environment() -> None:
         from scalejobs.embedded_redis import start_embedded_redis
 
         embedded = start_embedded_redis()
-        atexit.register(embedded.stop)
+        atexit.register(embedded.close)
         url = embedded.url
     os.environ["REDIS_URL"] = url

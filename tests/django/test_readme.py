@@ -20,3 +20,13 @@ def test_the_readme_settings_reference_is_the_defaults_of_conf_py():
 def test_the_readme_names_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
+
+
+def test_the_performance_table_is_the_benchmarks_own_output():
+    """The README quotes one set of figures: the table make bench wrote, line for line."""
+    readme = (ROOT / "README.md").read_text()
+    results = (ROOT / "bench" / "results" / "performance.md").read_text()
+    side_by_side = results.split("| target")[0]
+    table = [line for line in side_by_side.splitlines() if line.startswith("| ")]
+    section = readme[readme.index("## Performance") :]
+    assert table and all(line in section for line in table)

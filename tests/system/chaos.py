@@ -300,7 +300,7 @@ class Chaos:
         if self.agent is not None:
             self.agent.stop()
         if self.redis is not None:
-            self.redis.stop()
+            self.redis.close()
 
 
 def leftovers(client: Any) -> dict[str, int]:
