@@ -25,10 +25,8 @@ class SignupForm(forms.ModelForm):
 
 
 def _visitor(request: HttpRequest) -> str:
-    """Name the visitor for unique exports: their session (created on first use)."""
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key or "anonymous"
+    """Name the visitor for unique exports: a token kept in their session."""
+    return request.session.setdefault("visitor", secrets.token_hex(8))
 
 
 def home(request: HttpRequest) -> HttpResponse:
