@@ -1,6 +1,7 @@
 """``manage.py scalejobs <subcommand>``: look at scalejobs from a terminal.
 
-``status`` prints queues, workers, throughput, leader and protection.
+``status`` prints queues, workers, throughput, leader and protection;
+``metrics --format emf|prometheus|json`` prints the autoscaling metrics once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+FORMATS = ("emf", "prometheus", "json")
+
 
 class Command(BaseCommand):
     help = "Inspect scalejobs: `scalejobs status` prints queues, workers, leader and protection."
@@ -17,12 +20,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", metavar="subcommand")
         subcommands.add_parser("status", help="print queues, workers, leader and protection")
+        metrics = subcommands.add_parser("metrics", help="print the autoscaling metrics once")
+        metrics.add_argument("--format", dest="output_format", choices=FORMATS, default="json", help="emf, prometheus or json (default)")
 
     def handle(self, *args: Any, subcommand: str | None = None, **options: Any) -> None:
         if subcommand == "status":
             self.status()
+        elif subcommand == "metrics":
+            self.metrics(options.get("output_format", "json"))
         else:
-            raise CommandError("Name a subcommand: status.")
+            raise CommandError("Name a subcommand: status or metrics.")
 
     def status(self) -> None:
         from scalejobs.dashboard import declared_queues, engine
@@ -33,3 +40,21 @@ class Command(BaseCommand):
         now = found.clock()
         lines = status_lines(overview, now=now, leader=leader_line(), protection=protection_line(now))
         self.stdout.write("\n".join(lines))
+
+    def metrics(self, output_format: str) -> None:
+        import json
+
+        from scalejobs.conf import get_settings
+        from scalejobs.metrics import snapshot
+        from scalejobs.metrics.emf import documents
+        from scalejobs.metrics.prometheus import render
+
+        reading = snapshot()
+        if output_format == "prometheus":
+            self.stdout.write(render(reading)[0].decode(), ending="")
+        elif output_format == "emf":
+            settings = get_settings().metrics
+            for document in documents(reading, None, namespace=settings.namespace, dimensions=settings.dimensions):
+                self.stdout.write(json.dumps(document, separators=(",", ":")))
+        else:
+            self.stdout.write(json.dumps(reading.as_json(), indent=2))
