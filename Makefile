@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench check clean chaos
+.PHONY: demo test bench check clean chaos autoscale-demo
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -30,6 +30,11 @@ bench: $(BIN)/.installed
 # The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail.
 chaos: $(BIN)/.installed
 	$(BIN)/python -m tests.system.chaos --report bench/results/chaos.md
+
+# The whole autoscaling loop (docs/metrics.md): a load ramp, tasks added on the published
+# BacklogPerTask and removed when idle, about 5 minutes; writes bench/results/autoscale.{md,png}.
+autoscale-demo: $(BIN)/.installed
+	$(BIN)/python bench/autoscale.py $(BENCH_ARGS)
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check
