@@ -19,12 +19,12 @@ from .values import Snapshot
 MAX_DATA_PER_CALL = 1000
 
 
-def metric_data(snapshot: Snapshot, previous: Snapshot | None, *, dimensions: Mapping[str, str] = {}) -> list[dict[str, Any]]:
+def metric_data(snapshot: Snapshot, previous: Snapshot | None, *, dimensions: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Return the ``MetricData`` entries of one reading."""
     timestamp = datetime.datetime.fromtimestamp(snapshot.at, tz=datetime.timezone.utc)
     data = []
     for own, metrics in groups(snapshot, previous):
-        keys = [{"Name": name, "Value": value} for name, value in {**dimensions, **own}.items()]
+        keys = [{"Name": name, "Value": value} for name, value in {**(dimensions or {}), **own}.items()]
         for name, value, unit in metrics:
             data.append({"MetricName": name, "Dimensions": keys, "Timestamp": timestamp, "Value": float(value), "Unit": unit})
     return data
@@ -54,9 +54,9 @@ class PutMetricDataSink:
 
     name = "put_metric_data"
 
-    def __init__(self, *, namespace: str, dimensions: Mapping[str, str] = {}, client: Any = None) -> None:
+    def __init__(self, *, namespace: str, dimensions: Mapping[str, str] | None = None, client: Any = None) -> None:
         self.namespace = namespace
-        self.dimensions = dict(dimensions)
+        self.dimensions = dict(dimensions or {})
         self.client = client if client is not None else cloudwatch_client()
 
     def publish(self, snapshot: Snapshot, previous: Snapshot | None) -> None:

@@ -68,12 +68,12 @@ def groups(snapshot: Snapshot, previous: Snapshot | None) -> Iterator[tuple[dict
 
 
 def documents(
-    snapshot: Snapshot, previous: Snapshot | None, *, namespace: str, dimensions: Mapping[str, str] = {}
+    snapshot: Snapshot, previous: Snapshot | None, *, namespace: str, dimensions: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Return the EMF documents of one reading."""
     found = []
     for own, metrics in groups(snapshot, previous):
-        keys = {**dimensions, **own}
+        keys = {**(dimensions or {}), **own}
         for start in range(0, len(metrics), MAX_METRICS):
             chunk = metrics[start : start + MAX_METRICS]
             directive = {
@@ -93,9 +93,9 @@ class EmfSink:
 
     name = "emf"
 
-    def __init__(self, *, namespace: str, dimensions: Mapping[str, str] = {}, stream: TextIO | None = None) -> None:
+    def __init__(self, *, namespace: str, dimensions: Mapping[str, str] | None = None, stream: TextIO | None = None) -> None:
         self.namespace = namespace
-        self.dimensions = dict(dimensions)
+        self.dimensions = dict(dimensions or {})
         self.stream = stream
 
     def publish(self, snapshot: Snapshot, previous: Snapshot | None) -> None:

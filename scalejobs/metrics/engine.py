@@ -7,7 +7,7 @@ per-actor totals), and never scans the keyspace, so a leader may read every
 
 It owns no Redis keys: queues and workers are read through the dashboard's
 query API (``DashboardEngine``), which knows Dramatiq's key layout and the
-heartbeat format. ``fleet_of`` is the one place that looks inside heartbeats.
+heartbeat format. ``live_fleet`` is the one place that depends on heartbeats.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from collections.abc import Iterable
 from ..dashboard.engine import DashboardEngine
 from ..dashboard.values import WorkerInfo
 from .values import Fleet, QueueMetrics, Snapshot
+
+
+def live_fleet(dashboard: DashboardEngine) -> Fleet:
+    """Return the fleet as the workers' heartbeats describe it now."""
+    return fleet_of(dashboard.workers.workers())
 
 
 def fleet_of(workers: Iterable[WorkerInfo]) -> Fleet:
@@ -53,6 +58,6 @@ class MetricsEngine:
                 )
                 for summary in summaries
             ),
-            fleet=fleet_of(dashboard.workers.workers()),
+            fleet=live_fleet(dashboard),
             actors=tuple(dashboard.throughput.actors()),
         )

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
+from prometheus_client.registry import Collector
 
 from .values import Snapshot
 
 
-class SnapshotCollector:
+class SnapshotCollector(Collector):
     """Expose one snapshot's values as metric families."""
 
     def __init__(self, snapshot: Snapshot) -> None:
@@ -52,6 +53,6 @@ class SnapshotCollector:
 def render(snapshot: Snapshot, accept: str = "") -> tuple[bytes, str]:
     """Return the exposition of ``snapshot`` and its content type, in the format ``accept`` prefers."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snapshot))  # type: ignore[arg-type]
+    registry.register(SnapshotCollector(snapshot))
     encoder, content_type = choose_encoder(accept)
     return encoder(registry), content_type
