@@ -366,6 +366,11 @@ def figures(run: Run) -> dict[str, Any]:
     scenario = run.scenario
     ramp_end = run.load_ended or run.load_started
     waits = [wait for started, wait in run.waits if run.load_started <= started <= ramp_end]
+    idle = 0.0
+    for seconds, start, end in scenario.phases:
+        if start or end:
+            break
+        idle += seconds
     signal_at = next((at for at, metric in run.readings if metric > scenario.target and at >= run.load_started), None)
     added = [task for task in run.tasks[scenario.min_tasks :] if signal_at is not None and task.started_at >= signal_at - 1]
     first = min(added, key=lambda task: task.started_at) if added else None
@@ -378,7 +383,7 @@ def figures(run: Run) -> dict[str, Any]:
         "tasks_sigkilled": sum(task.killed for task in run.tasks),
         "wait_p50": percentile(waits, 0.50),
         "wait_p99": percentile(waits, 0.99),
-        "signal_after_load_start": None if signal_at is None else signal_at - run.load_started,
+        "signal_after_load_start": None if signal_at is None else signal_at - run.load_started - idle,
         "decision_after_signal": None if first is None or signal_at is None else first.started_at - signal_at,
         "reaction": None if first is None or first.ready_at is None or signal_at is None else first.ready_at - signal_at,
         "cut_short": run.cut_short,
@@ -458,7 +463,7 @@ Load: {phases}; jobs of {scenario.short_seconds[0]:g}-{scenario.short_seconds[1]
 | tasks: peak / at the end | {found["peak_tasks"]} / {found["final_tasks"]} |
 | tasks started / stopped by scale-in / SIGKILLed | {found["tasks_started"]} / {found["tasks_stopped_by_scale_in"]} / {found["tasks_sigkilled"]} |
 | job wait before start during the ramp, p50 / p99 | {found["wait_p50"]:.2f} s / {found["wait_p99"]:.2f} s |
-| load start -> first published reading above target | {seconds(found["signal_after_load_start"])} |
+| first job offered -> first published reading above target | {seconds(found["signal_after_load_start"])} |
 | that reading -> controller starts a task | {seconds(found["decision_after_signal"])} |
 | scale-out reaction (that reading -> new task's worker beating) | {seconds(found["reaction"])} |
 | jobs cut short (started, never finished) | {found["cut_short"]} |
