@@ -56,3 +56,32 @@ def test_a_reading_under_100k_queued_messages_takes_a_few_commands_and_never_sca
     assert not {"scan", "keys", "hscan", "sscan", "zscan", "lrange"} & set(called), called
     assert sum(called.values()) <= 20, called
 
+
+
+def test_per_actor_counts_of_a_beat_that_failed_are_written_by_the_next_one(metrics, engine, clock, tmp_path):
+    import redis
+
+    from scalejobs.dashboard.heartbeat import Heartbeat, Identity
+    from scalejobs.dashboard.metrics import MinuteCounter
+    from scalejobs.dashboard.running import RunningJobs
+    from scalejobs.dashboard.workers import WorkerBoard
+    from tests.unit.metrics.state import beat
+
+    counter = MinuteCounter(clock)
+    counter.count(failed=True, actor="export", seconds=2.5)
+    away = redis.Redis(unix_socket_path=str(tmp_path / "no-redis.sock"), socket_connect_timeout=0.5)
+    board = WorkerBoard(away, engine.keys, clock, timeout_seconds=30)
+    heartbeat = Heartbeat(
+        board=board,
+        identity=Identity(worker_id="w0", host="box", pid=1, queues=(), threads=1, started_at=clock.now, ecs_task_arn=None),
+        running=RunningJobs(clock),
+        counter=counter,
+        clock=clock,
+        interval=1.0,
+        retention_seconds=3600,
+    )
+    heartbeat.beat()
+    assert metrics.snapshot().actors == ()
+
+    beat(engine, clock, "w1", host="box", threads=1, busy=0, counter=counter)
+    assert metrics.snapshot().actors == (ActorTotals(actor="export", processed=0, failed=1, seconds=2.5),)
