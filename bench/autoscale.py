@@ -87,7 +87,7 @@ QUICK = Scenario(
     long_seconds=(3.0, 5.0),
     scale_in_readings=1,
     scale_in_cooldown=0.0,
-    settle_seconds=90.0,
+    settle_seconds=150.0,
 )
 
 

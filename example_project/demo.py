@@ -142,6 +142,7 @@ def main() -> int:
         enqueue_samples(demo)
         print(
             f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n  Protected ECS tasks: http://{ADDRESS}/admin/scalejobs/jobs/protection/\n"
+            f"  Metrics (Prometheus text, signed in): http://{ADDRESS}/scalejobs/metrics\n"
             f"  Login: {USERNAME} / {password}\n\nPress Ctrl-C to stop everything.\n",
             flush=True,
         )
