@@ -28,8 +28,9 @@ def allowed(request: HttpRequest) -> bool:
     header = request.headers.get("Authorization", "")
     if token and header.startswith("Bearer ") and hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode()):
         return True
-    user = request.user
-    return bool(user.is_active and user.is_staff and user.has_perm(VIEW_PERMISSION))
+    # Without AuthenticationMiddleware (a metrics-only URLconf) only the token opens the view.
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_active and user.is_staff and user.has_perm(VIEW_PERMISSION))
 
 
 @require_GET
