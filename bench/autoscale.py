@@ -258,12 +258,14 @@ def produce(run: Run, stop: threading.Event) -> None:
     import scalejobs
     from bench.autoscale_jobs import simulated_work
 
-    scenario, rng, owed = run.scenario, random.Random(17), 0.0
+    scenario, rng, owed, last = run.scenario, random.Random(17), 0.0, time.time()
     end = run.load_started + sum(seconds for seconds, _, _ in scenario.phases)
     while not stop.is_set() and time.time() < end:
-        owed += run.rate_at(time.time()) * 0.1
-        count, owed = int(owed), owed - int(owed)
         now = time.time()
+        # Owed by the time elapsed, so a slow send is made up on the next tick.
+        owed += run.rate_at(now) * (now - last)
+        last = now
+        count, owed = int(owed), owed - int(owed)
         args = []
         for _ in range(count):
             long = rng.random() < scenario.long_share
@@ -447,6 +449,10 @@ def report(run: Run, found: dict[str, Any], png: str) -> str:
 
     phases = ", ".join(f"{int(s)} s {a:g}->{b:g}/s" for s, a, b in scenario.phases)
     timeline = ", ".join(f"{at - run.load_started:+.0f} s: {count}" for at, count in run.decisions)
+    every_ten = {}
+    for sample_row in run.samples:
+        every_ten.setdefault(int((sample_row["t"] - run.load_started) // 10) * 10, sample_row["running"])
+    tasks_over_time = ", ".join(f"{second:+d} s: {count}" for second, count in sorted(every_ten.items()))
     return f"""# Autoscaling simulation ({scenario.name})
 
 `python bench/autoscale.py{" --quick" if scenario.name == "quick" else ""}` on this machine: one Redis, tasks of
@@ -471,6 +477,8 @@ Load: {phases}; jobs of {scenario.short_seconds[0]:g}-{scenario.short_seconds[1]
 | scaled back to the minimum with every job done | {"yes" if found["settled"] else "no"} |
 
 Desired count changes (time since the load started: tasks): {timeline or "none"}.
+
+Tasks running, every 10 s: {tasks_over_time}.
 
 ![load, backlog, tasks and latency]({png})
 
