@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench import autoscale_jobs  # noqa: F401  (declares the simulation's job on this process's broker)
 from bench.autoscale import QUICK, draw, figures, report, simulate
 
 pytestmark = pytest.mark.system
 
 
 def test_load_scales_tasks_out_on_backlog_per_task_and_back_in_without_cutting_a_job_short(redis_db, tmp_path):
+    # Imported here, not at collection: it declares the simulation's queue on this process's broker.
+    from bench import autoscale_jobs  # noqa: F401
+
     run = simulate(QUICK, redis_db, tmp_path)
     found = figures(run)
 
