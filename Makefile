@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # a DJANGO override resolves freely around it.
 CONSTRAINTS := $(if $(DJANGO),,-c deploy/constraints.txt)
 
-.PHONY: demo test bench check clean chaos constraints
+.PHONY: demo test bench check clean chaos constraints autoscale-demo
 
 $(BIN)/.installed: pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,11 @@ bench: $(BIN)/.installed
 # The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail.
 chaos: $(BIN)/.installed
 	$(BIN)/python -m tests.system.chaos --report bench/results/chaos.md
+
+# The whole autoscaling loop (docs/metrics.md): a load ramp, tasks added on the published
+# BacklogPerTask and removed when idle, about 5 minutes; writes bench/results/autoscale.{md,png}.
+autoscale-demo: $(BIN)/.installed
+	$(BIN)/python bench/autoscale.py $(BENCH_ARGS)
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check

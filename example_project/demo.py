@@ -179,6 +179,7 @@ def main() -> int:
         print(
             f"\n  Shop:  http://{ADDRESS}/\n  Admin: http://{ADDRESS}/admin/scalejobs/jobs/\n"
             f"  Protected ECS tasks: http://{ADDRESS}/admin/scalejobs/jobs/protection/\n"
+            f"  Metrics (Prometheus text, signed in): http://{ADDRESS}/scalejobs/metrics\n"
             f"  Login: {USERNAME} / {password}\n"
             f"  In another terminal: python manage.py scalejobs status\n\nPress Ctrl-C to stop everything.\n",
             flush=True,

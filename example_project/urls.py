@@ -5,5 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("scalejobs/", include("scalejobs.urls")),
     path("", include("example_project.shop.urls")),
 ]

@@ -118,6 +118,20 @@ DEFAULTS: dict[str, Any] = {
         # Recoveries and poisoned messages kept for the admin page.
         "HISTORY": 50,
     },
+    "METRICS": {
+        # CloudWatch EMF lines on the leader's standard output: True, False, or "auto" (on inside ECS).
+        "EMF": "auto",
+        # Whether the leader also calls CloudWatch PutMetricData (pip install 'scalejobs[aws]').
+        "PUT_METRIC_DATA": False,
+        # Seconds between the leader's publications, 10 or more.
+        "INTERVAL_SECONDS": 60.0,
+        # CloudWatch namespace of every metric.
+        "NAMESPACE": "Scalejobs",
+        # Dimensions added to every CloudWatch metric, e.g. {"Service": "worker"}.
+        "DIMENSIONS": {},
+        # Bearer token that opens GET /scalejobs/metrics to a scraper; None: staff with view_jobs only.
+        "TOKEN": None,
+    },
 }
 
 # The keys of one SCALEJOBS["PERIODIC"]["ENTRIES"] value, with their defaults.
@@ -229,6 +243,18 @@ class ReliabilitySettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MetricsSettings:
+    """Where the leader publishes the autoscaling metrics, and who may scrape them."""
+
+    emf: bool | str
+    put_metric_data: bool
+    interval_seconds: float
+    namespace: str
+    dimensions: Mapping[str, str]
+    token: str | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every scalejobs setting, validated."""
 
@@ -242,6 +268,7 @@ class Settings:
     throttle: ThrottleSettings = field(repr=False)
     protection: ProtectionSettings = field(repr=False)
     reliability: ReliabilitySettings = field(repr=False)
+    metrics: MetricsSettings = field(repr=False)
 
 
 def _value(
@@ -356,6 +383,27 @@ def _reliability(raw: Mapping[str, Any], path: str) -> ReliabilitySettings:
     )
 
 
+def _metrics(raw: Mapping[str, Any], path: str) -> MetricsSettings:
+    section = _section(raw, path, "METRICS")
+    at = f"{path}['METRICS']"
+
+    def dimensions(value: Any) -> bool:
+        return len(value) <= 29 and all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in value.items())
+
+    return MetricsSettings(
+        emf=_value(section, at, "EMF", (bool, str), lambda value: value in (True, False, "auto"), 'True, False or "auto"'),
+        put_metric_data=_value(section, at, "PUT_METRIC_DATA", bool),
+        interval_seconds=float(
+            _value(section, at, "INTERVAL_SECONDS", (int, float), lambda value: value >= 10, "a number of seconds >= 10")
+        ),
+        namespace=_value(
+            section, at, "NAMESPACE", str, lambda value: 0 < len(value) <= 255 and not value.startswith("AWS/"), "a namespace not starting with 'AWS/'"
+        ),
+        dimensions=dict(_value(section, at, "DIMENSIONS", Mapping, dimensions, "a dict of at most 29 non-empty strings")),
+        token=_value(section, at, "TOKEN", (str, type(None)), lambda value: value is None or len(value) >= 16, "a string of 16 characters or more, or None"),
+    )
+
+
 def _count_or_none(value: Any) -> bool:
     return value is None or (not isinstance(value, bool) and value >= 0)
 
@@ -452,6 +500,7 @@ def build(raw: Any) -> Settings:
         throttle=_throttle(raw, path),
         protection=_protection(raw, path),
         reliability=_reliability(raw, path),
+        metrics=_metrics(raw, path),
     )
 
 

@@ -88,11 +88,13 @@ class Heartbeat:
     def beat(self) -> None:
         """Publish the worker and the counts since the last beat."""
         counts = self.counter.drain() if self.counter else {}
+        actors = self.counter.drain_actors() if self.counter else {}
         try:
-            self.skips = self.board.beat(self.snapshot(), counts, retention_seconds=self.retention_seconds)
+            self.skips = self.board.beat(self.snapshot(), counts, retention_seconds=self.retention_seconds, actors=actors)
         except redis.RedisError as error:
             if self.counter:
                 self.counter.restore(counts)
+                self.counter.restore_actors(actors)
             logger.warning("Dashboard heartbeat failed: %s", error)
 
     def snapshot(self) -> WorkerInfo:

@@ -15,6 +15,7 @@ so that its moves can be atomic with Dramatiq's:
 - ``workers``: zset worker id -> last heartbeat (ms); ``worker:<id>``: JSON of the
   worker and its running jobs, expiring after the worker timeout;
 - ``minute:<epoch minute>``: hash ``processed``/``failed`` -> count, expiring after the retention;
+- ``actors``: hash ``processed:<actor>``/``failed:<actor>``/``seconds:<actor>`` -> running total;
 - ``skips``: zset ``<message id>|<retries>|<exempt redis id>`` -> expiry (ms), stale
   delayed copies workers must drop (see ``QueueStore.promote``);
 - ``failure:<redis id>``: JSON of a dead letter's final error, expiring with the dead letter.
@@ -65,6 +66,10 @@ class DashboardKeys:
 
     def minute(self, minute: int) -> str:
         return self.space("minute", minute)
+
+    @property
+    def actors(self) -> str:
+        return self.space("actors")
 
     @property
     def skips(self) -> str:

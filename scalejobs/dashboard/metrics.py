@@ -8,7 +8,11 @@ at most one heartbeat's counts.
 
 Keys: ``<prefix>:dashboard:minute:<epoch minute>``, a hash with the fields
 ``processed`` (attempts that returned) and ``failed`` (attempts that raised,
-retried or not), expiring after the configured retention.
+retried or not), expiring after the configured retention; and
+``<prefix>:dashboard:actors``, a hash of running totals per actor since the
+key was created (``processed:<actor>``, ``failed:<actor>``, and
+``seconds:<actor>``, the summed duration of both), which never expires:
+the metrics slice reads it as counters.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import redis
 
 from ..clock import Clock
 from .keys import DashboardKeys
-from .values import MinuteCount
+from .values import ActorTotals, MinuteCount
 
 Counts = Mapping[int, tuple[int, int]]
+# Actor -> (processed, failed, seconds spent on both).
+ActorCounts = Mapping[str, tuple[int, int, float]]
 
 
 class MinuteCounter:
@@ -33,12 +39,32 @@ class MinuteCounter:
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0])
+        self._actors: defaultdict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
 
-    def count(self, *, failed: bool) -> None:
-        """Count one finished attempt in the current minute."""
+    def count(self, *, failed: bool, actor: str = "", seconds: float = 0.0) -> None:
+        """Count one finished attempt in the current minute, and in ``actor``'s totals if given."""
         minute = int(self.clock() // 60)
         with self._lock:
             self._counts[minute][int(failed)] += 1
+            if actor:
+                totals = self._actors[actor]
+                totals[int(failed)] += 1
+                totals[2] += seconds
+
+    def drain_actors(self) -> dict[str, tuple[int, int, float]]:
+        """Return and forget the per-actor counts so far: actor -> (processed, failed, seconds)."""
+        with self._lock:
+            actors, self._actors = self._actors, defaultdict(lambda: [0, 0, 0.0])
+        return {actor: (int(row[0]), int(row[1]), row[2]) for actor, row in actors.items()}
+
+    def restore_actors(self, actors: ActorCounts) -> None:
+        """Add back per-actor counts that could not be written."""
+        with self._lock:
+            for actor, (processed, failed, seconds) in actors.items():
+                row = self._actors[actor]
+                row[0] += processed
+                row[1] += failed
+                row[2] += seconds
 
     def drain(self) -> dict[int, tuple[int, int]]:
         """Return and forget the counts so far: minute -> (processed, failed)."""
@@ -66,6 +92,17 @@ def write_counts(pipe: redis.client.Pipeline, keys: DashboardKeys, counts: Count
         pipe.expire(key, retention_seconds)
 
 
+def write_actor_counts(pipe: redis.client.Pipeline, keys: DashboardKeys, actors: ActorCounts) -> None:
+    """Queue the commands adding ``actors`` to the running per-actor totals on ``pipe``."""
+    for actor, (processed, failed, seconds) in actors.items():
+        if processed:
+            pipe.hincrby(keys.actors, f"processed:{actor}", processed)
+        if failed:
+            pipe.hincrby(keys.actors, f"failed:{actor}", failed)
+        if seconds:
+            pipe.hincrbyfloat(keys.actors, f"seconds:{actor}", seconds)
+
+
 class Throughput:
     """Read the per-minute counts back."""
 
@@ -85,4 +122,20 @@ class Throughput:
         return [
             MinuteCount(minute=minute * 60.0, processed=int(processed or 0), failed=int(failed or 0))
             for minute, (processed, failed) in zip(minutes, rows)
+        ]
+
+    def actors(self) -> list[ActorTotals]:
+        """Return every actor's running totals, by name: one ``HGETALL`` of a hash sized by the actors."""
+        rows: dict[str, dict[str, float]] = {}
+        for field, value in self.client.hgetall(self.keys.actors).items():
+            kind, _, actor = field.decode().partition(":")
+            rows.setdefault(actor, {})[kind] = float(value)
+        return [
+            ActorTotals(
+                actor=actor,
+                processed=int(row.get("processed", 0)),
+                failed=int(row.get("failed", 0)),
+                seconds=row.get("seconds", 0.0),
+            )
+            for actor, row in sorted(rows.items())
         ]

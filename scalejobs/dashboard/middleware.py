@@ -86,9 +86,9 @@ class Dashboard(dramatiq.Middleware):
     def after_process_message(
         self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *, result: Any = None, exception: BaseException | None = None
     ) -> None:
-        self.running.finish(message.message_id)
+        seconds = self.running.finish(message.message_id)
         if self.counter is not None:
-            self.counter.count(failed=exception is not None)
+            self.counter.count(failed=exception is not None, actor=message.actor_name, seconds=seconds)
 
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         self.running.finish(message.message_id)

@@ -56,11 +56,12 @@ class RunningJobs:
             self._entries[message_id] = entry
         _current.set(entry)
 
-    def finish(self, message_id: str) -> None:
-        """Forget a job that ended (or was skipped) in the calling thread."""
+    def finish(self, message_id: str) -> float:
+        """Forget a job that ended (or was skipped) in the calling thread; return the seconds it ran (0 if unknown)."""
         with self._lock:
-            self._entries.pop(message_id, None)
+            entry = self._entries.pop(message_id, None)
         _current.set(None)
+        return 0.0 if entry is None else max(0.0, self.clock() - entry.started_at)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -195,6 +195,17 @@ class MinuteCount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ActorTotals:
+    """Attempts of one actor finished across all workers since its totals began, and the time they took."""
+
+    actor: str
+    processed: int
+    failed: int
+    # Seconds spent on those attempts, processed and failed alike.
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Overview:
     """Everything the Dashboard page and ``manage.py scalejobs status`` show."""
 

@@ -18,7 +18,7 @@ import redis
 
 from ..clock import Clock
 from .keys import DashboardKeys
-from .metrics import Counts, write_counts
+from .metrics import ActorCounts, Counts, write_actor_counts, write_counts
 from .payloads import text
 from .queues import Skips
 from .values import Progress, RunningJob, WorkerInfo
@@ -38,8 +38,15 @@ class WorkerBoard:
         self.clock = clock
         self.timeout_ms = int(timeout_seconds * 1000)
 
-    def beat(self, worker: WorkerInfo, counts: Counts | None = None, *, retention_seconds: int = 86400) -> Skips:
-        """Publish ``worker`` and ``counts``; return the skip entries workers must honour."""
+    def beat(
+        self,
+        worker: WorkerInfo,
+        counts: Counts | None = None,
+        *,
+        retention_seconds: int = 86400,
+        actors: ActorCounts | None = None,
+    ) -> Skips:
+        """Publish ``worker``, ``counts`` and per-actor ``actors``; return the skip entries workers must honour."""
         now_ms = int(self.clock() * 1000)
         keys = self.keys
         with self.client.pipeline(transaction=True) as pipe:
@@ -49,6 +56,7 @@ class WorkerBoard:
             if worker.queues:
                 pipe.sadd(keys.queues, *worker.queues)
             write_counts(pipe, keys, counts or {}, retention_seconds=retention_seconds)
+            write_actor_counts(pipe, keys, actors or {})
             pipe.zremrangebyscore(keys.skips, "-inf", now_ms)
             pipe.zrange(keys.skips, 0, -1)
             results = pipe.execute()

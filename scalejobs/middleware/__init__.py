@@ -18,6 +18,7 @@ _SLICES: dict[str, str] = {
     "Unique": "scalejobs.unique.middleware",
     "ECSProtection": "scalejobs.protection.middleware",
     "Reliability": "scalejobs.reliability.middleware",
+    "Metrics": "scalejobs.metrics.middleware",
 }
 
 DEFAULT_STACK: list[str] = [
@@ -43,6 +44,8 @@ DEFAULT_STACK: list[str] = [
     "scalejobs.middleware.Unique",
     # Only worker boot and shutdown hooks: the leader election and the periodic scheduler.
     "scalejobs.middleware.Periodic",
+    # Boot and shutdown hooks only: the leader publishes the autoscaling metrics.
+    "scalejobs.middleware.Metrics",
     # Last: it claims ECS protection only for jobs every other middleware lets run, and
     # its graceful drain (before_worker_shutdown) comes after the others heard of the stop.
     "scalejobs.middleware.ECSProtection",

@@ -42,7 +42,7 @@ def test_status_prints_each_queue_each_worker_the_leader_and_protection(redis_db
 
 
 def test_the_command_asks_for_a_subcommand(redis_db):
-    with pytest.raises(CommandError, match="Name a subcommand: status, health."):
+    with pytest.raises(CommandError, match="Name a subcommand: status, health or metrics."):
         call_command("scalejobs")
 
 

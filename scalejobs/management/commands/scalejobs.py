@@ -2,17 +2,19 @@
 
 ``status`` prints queues, workers, throughput, leader and protection;
 ``health`` exits 0 only while a worker process of this host is alive (a
-container health check for the worker).
+container health check for the worker);
+``metrics --format emf|prometheus|json`` prints the autoscaling metrics once.
 """
 
 from __future__ import annotations
 
+import socket
 from argparse import ArgumentParser
 from typing import Any
 
-import socket
-
 from django.core.management.base import BaseCommand, CommandError
+
+FORMATS = ("emf", "prometheus", "json")
 
 
 class Command(BaseCommand):
@@ -23,14 +25,18 @@ class Command(BaseCommand):
         subcommands.add_parser("status", help="print queues, workers, leader and protection")
         health = subcommands.add_parser("health", help="exit 0 while a worker process of this host is alive")
         health.add_argument("--host", help="the host whose workers count (default: this one)")
+        metrics = subcommands.add_parser("metrics", help="print the autoscaling metrics once")
+        metrics.add_argument("--format", dest="output_format", choices=FORMATS, default="json", help="emf, prometheus or json (default)")
 
     def handle(self, *args: Any, subcommand: str | None = None, **options: Any) -> None:
         if subcommand == "status":
             self.status()
         elif subcommand == "health":
             self.health(options.get("host") or socket.gethostname())
+        elif subcommand == "metrics":
+            self.metrics(options.get("output_format", "json"))
         else:
-            raise CommandError("Name a subcommand: status, health.")
+            raise CommandError("Name a subcommand: status, health or metrics.")
 
     def status(self) -> None:
         from scalejobs.dashboard import declared_queues, engine
@@ -61,3 +67,21 @@ class Command(BaseCommand):
         busy = sum(worker.busy for worker in workers)
         threads = sum(worker.threads for worker in workers)
         self.stdout.write(f"{len(workers)} worker processes alive on {host} ({busy}/{threads} threads busy)")
+
+    def metrics(self, output_format: str) -> None:
+        import json
+
+        from scalejobs.conf import get_settings
+        from scalejobs.metrics import snapshot
+        from scalejobs.metrics.emf import documents
+        from scalejobs.metrics.prometheus import render
+
+        reading = snapshot()
+        if output_format == "prometheus":
+            self.stdout.write(render(reading)[0].decode(), ending="")
+        elif output_format == "emf":
+            settings = get_settings().metrics
+            for document in documents(reading, None, namespace=settings.namespace, dimensions=settings.dimensions):
+                self.stdout.write(json.dumps(document, separators=(",", ":")))
+        else:
+            self.stdout.write(json.dumps(reading.as_json(), indent=2))
