@@ -57,7 +57,8 @@ def test_the_bearer_token_opens_the_metrics(backlog):
     response = Client().get(URL, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
-    assert backlog_of(response) == {"default": 4, "exports": 1}
+    # Queues that other tests' actors declared in this process read 0.
+    assert {queue: value for queue, value in backlog_of(response).items() if value} == {"default": 4, "exports": 1}
 
 
 def test_staff_with_view_jobs_see_the_metrics(django_user_model, backlog):
