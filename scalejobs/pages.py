@@ -3,8 +3,9 @@
 Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
 module in ``SLICE_VIEWS``. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
 behind the admin's staff login and CSRF protection; reading needs
-``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs``, and every
-action is a POST that leaves an entry in the admin log. When Redis does not
+``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs`` as well, and
+every action is a POST that leaves an entry in the admin log. Job arguments
+show in clear only with ``scalejobs.view_job_arguments``. When Redis does not
 answer, every page and action shows "Redis unreachable" (HTTP 503) instead
 of failing with a 500.
 """
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 VIEW_PERMISSION = "scalejobs.view_jobs"
 MANAGE_PERMISSION = "scalejobs.manage_jobs"
+ARGUMENTS_PERMISSION = "scalejobs.view_job_arguments"
 # Errors that mean Redis did not answer in time, not that the page is wrong.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
 
@@ -71,8 +73,13 @@ def all_pages() -> list[Page]:
 
 
 def can_manage(request: HttpRequest) -> bool:
-    """Tell whether the user may act, not only look."""
-    return request.user.has_perm(MANAGE_PERMISSION)
+    """Tell whether the user may act, not only look; acting needs both permissions."""
+    return request.user.has_perm(VIEW_PERMISSION) and request.user.has_perm(MANAGE_PERMISSION)
+
+
+def can_see_arguments(request: HttpRequest) -> bool:
+    """Tell whether the user may see job arguments in clear."""
+    return request.user.has_perm(ARGUMENTS_PERMISSION)
 
 
 def viewer(view: View) -> View:
@@ -137,5 +144,6 @@ def render_page(request: HttpRequest, template: str, context: dict[str, Any], *,
         "title": title,
         "scalejobs_pages": [page for page in all_pages() if page.in_menu],
         "can_manage": can_manage(request),
+        "can_see_arguments": can_see_arguments(request),
     }
     return TemplateResponse(request, template, {**frame, **context})
