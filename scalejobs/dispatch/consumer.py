@@ -32,6 +32,7 @@ from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.logging import get_logger
 from dramatiq.message import Message
 
+from ..encryption.message import opaque
 from .waiter import Wakeup
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ class PushConsumer(Consumer):
                 return None
 
     def _hand_out(self, message: Message) -> MessageProxy:
+        message = opaque(message)
         redis_id = message.options["redis_message_id"]
         self._unsettled.add(redis_id)
         if message.options.get("eta") is not None:

@@ -84,3 +84,26 @@ def sealed_token(kwargs: object) -> str | None:
         token = kwargs[SEALED]
         return token if isinstance(token, str) else ""
     return None
+
+
+#: What replaces an exception's message in the traceback of a sealed job.
+HIDDEN = "(message hidden: the job's arguments are encrypted)"
+_KEPT_LINES = ("Traceback (most recent call last):", "During handling of the above exception", "The above exception was the direct cause")
+
+
+def redact_traceback(text: str) -> str:
+    """Return ``text`` with each exception's message replaced by ``HIDDEN``; frames and types stay.
+
+    An exception's message often quotes the values it failed on (an SMTP
+    error names the recipients), so a sealed job's traceback keeps only
+    where it failed and with which exception type.
+    """
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(" ") or line.startswith(_KEPT_LINES) or not line.strip():
+            lines.append(line)
+        else:
+            kind = line.split(":", 1)[0].strip()
+            if kind.replace(".", "").replace("_", "").isalnum():
+                lines.append(f"{kind}: {HIDDEN}")
+    return "\n".join(lines)

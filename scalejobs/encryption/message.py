@@ -15,7 +15,7 @@ from typing import Any
 import dramatiq
 
 from . import keyring
-from .engine import SEALED
+from .engine import SEALED, sealed_token
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -42,3 +42,27 @@ def seal(message: dramatiq.Message) -> SealedMessage:
         return message
     fields = {field.name: getattr(message, field.name) for field in dataclasses.fields(message)}
     return SealedMessage(**fields)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class ReadSealedMessage(dramatiq.Message):  # type: ignore[type-arg]
+    """A sealed message as a worker reads it back: the token stays in ``kwargs``, logs never show it."""
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}(<encrypted>)"
+
+    def __repr__(self) -> str:
+        return f"ReadSealedMessage(actor_name={self.actor_name!r}, message_id={self.message_id!r}, queue_name={self.queue_name!r})"
+
+
+def opaque(message: dramatiq.Message) -> dramatiq.Message:
+    """Return ``message`` so that printing it never shows its token, when it is sealed."""
+    if type(message) is not dramatiq.Message or sealed_token(message.kwargs) is None:
+        return message
+    fields = {field.name: getattr(message, field.name) for field in dataclasses.fields(message)}
+    return ReadSealedMessage(**fields)
+
+
+def is_sealed(message: dramatiq.Message | dramatiq.MessageProxy) -> bool:
+    """Tell whether ``message`` keeps its arguments encrypted in Redis."""
+    return isinstance(message, SealedMessage) or sealed_token(message.kwargs) is not None

@@ -12,7 +12,7 @@ import scalejobs
 from scalejobs.dashboard import engine
 from tests.conftest import wait_for
 from tests.system.test_mail_smtp import FreePortController, Inbox
-from tests.testapp.encryption_tasks import SEALED_RAN, sealed_flaky, sealed_record, sealed_throttled, sealed_unique
+from tests.testapp.encryption_tasks import SEALED_RAN, sealed_failing, sealed_flaky, sealed_record, sealed_throttled, sealed_unique
 
 pytestmark = pytest.mark.system
 
@@ -71,12 +71,13 @@ def test_redis_holds_no_secret_argument_or_email_and_workers_still_run_them(brok
     sealed_unique.perform_later(f"unique {SECRET}")
     assert sealed_unique.perform_later(f"unique {SECRET}") is None, "the keyed digest still finds the duplicate"
     sealed_throttled.perform_later(SECRET)
+    failing = sealed_failing.perform_later(f"failing {SECRET}")
     scalejobs.send_mail_later("Password reset", f"Reset your password: {RESET_LINK}", "shop@example.com", [VICTIM])
     assert_nothing_in_clear(redis_db)
 
     worker = start_worker("--processes", "1", "--threads", "2", env={"SCALEJOBS_TEST_SMTP_PORT": str(port)})
     try:
-        wait_for(lambda: len(ran(redis_db)) == 7 and inbox.envelopes, timeout=60)
+        wait_for(lambda: len(ran(redis_db)) == 7 and inbox.envelopes and engine().dead_letters.count("default"), timeout=60)
     except AssertionError as error:
         raise AssertionError(f"ran {ran(redis_db)}; the worker said:\n{worker.output()}") from error
 
@@ -95,8 +96,13 @@ def test_redis_holds_no_secret_argument_or_email_and_workers_still_run_them(brok
     [envelope] = inbox.envelopes
     assert envelope.rcpt_tos == [VICTIM]
     assert RESET_LINK.encode() in envelope.content
+    [letter] = engine().dead_letters.page("default").items
+    assert letter.message.message_id == failing.message_id
+    assert letter.error == "ValueError: (message hidden: the job's arguments are encrypted)"
+    assert "sealed_failing" in letter.traceback
     redis_db.delete(SEALED_RAN)
     assert_nothing_in_clear(redis_db)
+    assert "Failed to process message sealed_failing(<encrypted>) with unhandled exception" in worker.output()
     assert SECRET not in worker.output()
 
 

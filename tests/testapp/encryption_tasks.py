@@ -37,3 +37,9 @@ def sealed_unique(secret: str) -> None:
 def sealed_throttled(tenant: str) -> None:
     """A per-tenant throttle: its Redis keys hold a keyed digest of the tenant, never the tenant."""
     _record("sealed_throttled", [tenant], {})
+
+
+@scalejobs.job(encrypt=True, max_retries=1, min_backoff=10, max_backoff=50)
+def sealed_failing(secret: str) -> None:
+    """Fail every attempt with an error that quotes the secret argument."""
+    raise ValueError(f"cannot charge {secret}")

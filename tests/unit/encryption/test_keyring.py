@@ -2,7 +2,7 @@
 
 import pytest
 
-from scalejobs.encryption.engine import SEALED, Keyring, sealed_token
+from scalejobs.encryption.engine import HIDDEN, SEALED, Keyring, redact_traceback, sealed_token
 from scalejobs.errors import UndecryptableArguments
 
 OLD = "old-secret-" + "a" * 40
@@ -56,3 +56,27 @@ def test_only_the_one_sealed_keyword_marks_stored_arguments_as_sealed():
     assert sealed_token({SEALED: 5}) == ""
     assert sealed_token({SEALED: "abc", "other": 1}) is None
     assert sealed_token({"x": 1}) is None
+
+
+def test_a_redacted_traceback_keeps_frames_and_types_and_drops_every_exception_message():
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "jobs.py", line 3, in charge\n'
+        "    send(to)\n"
+        "smtplib.SMTPRecipientsRefused: {'victim@example.com': (550, b'no')}\n"
+        "\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "\n"
+        "ValueError: cannot charge victim@example.com"
+    )
+
+    assert redact_traceback(text) == (
+        "Traceback (most recent call last):\n"
+        '  File "jobs.py", line 3, in charge\n'
+        "    send(to)\n"
+        f"smtplib.SMTPRecipientsRefused: {HIDDEN}\n"
+        "\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "\n"
+        f"ValueError: {HIDDEN}"
+    )
