@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 from redis import ConnectionError as RedisConnectionError
+from redis import ResponseError as RedisResponseError
 from redis import TimeoutError as RedisTimeoutError
 
 from .errors import StoreUnavailable
@@ -119,6 +120,23 @@ def _answer(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> Http
         response = render_page(request, "scalejobs/unreachable.html", {"error": error}, title="Redis unreachable")
         response.status_code = 503
         return response
+    except RedisResponseError as error:
+        # Not an outage: Redis refused a command, usually on a key something else wrote.
+        culprit = _wrong_type_key() if "WRONGTYPE" in str(error) else None
+        logger.error("scalejobs: Redis refused a command while serving %s: %s (key: %s)", request.path, error, culprit)
+        context = {"error": error, "culprit": culprit}
+        response = render_page(request, "scalejobs/redis_error.html", context, title="Redis error")
+        response.status_code = 503
+        return response
+
+
+def _wrong_type_key() -> tuple[str, str, str] | None:
+    from .dashboard import engine
+
+    try:
+        return engine().wrong_type_key()
+    except (*UNREACHABLE, RedisResponseError):
+        return None
 
 
 def log_action(request: HttpRequest, message: str) -> None:

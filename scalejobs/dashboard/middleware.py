@@ -113,3 +113,13 @@ class Dashboard(dramatiq.Middleware):
             self.engine.dead_letters.record_failure(message.options.get("redis_message_id", ""), failure, ttl_ms=ttl_ms)
         except redis.RedisError as error:
             logger.warning("Could not record why message %s was dead-lettered: %s", message.message_id, error)
+
+    def after_bury_message(self, broker: dramatiq.Broker, queue_name: str, redis_id: str, reason: str) -> None:
+        """Keep why a message no worker could read was dead-lettered (the dispatch consumer's hook)."""
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        failure = Failure(error=f"UndecodableMessage: {reason}", traceback="", failed_at=system_clock(), worker=worker)
+        ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
+        try:
+            self.engine.dead_letters.record_failure(redis_id, failure, ttl_ms=ttl_ms)
+        except redis.RedisError as error:
+            logger.warning("Could not record why message %s was dead-lettered: %s", redis_id, error)

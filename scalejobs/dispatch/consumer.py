@@ -18,6 +18,7 @@ A little over 200 lines: the busy, idle and delayed paths share one loop.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import threading
 import time
@@ -42,6 +43,37 @@ if TYPE_CHECKING:
 #: Seconds a consumer whose prefetch is partly free waits for more acks
 #: before it fetches: long enough to batch the acks of short jobs.
 BATCH_WAIT = 0.005
+#: The fields every stored message has.
+FIELDS = ("queue_name", "actor_name", "args", "kwargs", "options")
+#: Bytes of an unreadable payload kept in the dead letters: enough to see what it was.
+BURIED_BYTES = 64 * 1024
+
+
+def undecodable(data: bytes, error: DecodeError) -> str:
+    """Return why ``data`` is no message, without quoting it: it may hold anything."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(value, dict):
+        return f"a JSON {type(value).__name__}, not an object"
+    missing = [name for name in FIELDS if name not in value]
+    if missing:
+        return f"a JSON object without {', '.join(missing)}"
+    return f"not a message: {type(error.__cause__).__name__}"
+
+
+def malformed(message: Message, queue_name: str) -> str:
+    """Return why Dramatiq's worker could not run the decoded ``message`` of ``queue_name``, or ``""``."""
+    for name, kind in (("queue_name", str), ("actor_name", str), ("kwargs", dict), ("options", dict), ("message_id", str)):
+        if not isinstance(getattr(message, name), kind):
+            return f"its {name} is {type(getattr(message, name)).__name__}, not {kind.__name__}"
+    if isinstance(message.message_timestamp, bool) or not isinstance(message.message_timestamp, int):
+        return f"its message_timestamp is {type(message.message_timestamp).__name__}, not int"
+    if message.queue_name != queue_name:
+        # Its ack would go to the other queue's consumer and leave it in this one's ack set.
+        return f"it names queue {message.queue_name!r} but sits in {queue_name!r}"
+    return ""
 
 
 class PushConsumer(Consumer):
@@ -58,7 +90,7 @@ class PushConsumer(Consumer):
         # has waited BATCH_WAIT, so a long job never keeps a thread idle.
         self.refill_at = max(1, prefetch // 2)
         self._partly_free_since: float | None = None
-        self._cache: deque[bytes | None] = deque()
+        self._cache: deque[tuple[str, bytes | None]] = deque()
         # Redis ids handed to the worker and not yet acked, nacked or requeued.
         self._unsettled: set[str] = set()
         # Delayed messages handed out: eta by redis id, and a heap to find the first.
@@ -117,14 +149,7 @@ class PushConsumer(Consumer):
         Dramatiq's own consumer leaves such messages in its ack set until its
         heartbeat expires and a maintenance pass redelivers them.
         """
-        cached = []
-        for data in self._cache:
-            if data is None:
-                continue
-            try:
-                cached.append(Message.decode(data).options["redis_message_id"])
-            except (DecodeError, KeyError):
-                self.logger.warning("Left an undecodable message of queue %r in the ack set.", self.queue_name)
+        cached = [redis_id for redis_id, _ in self._cache]
         self._cache.clear()
         waiter, self._waiter = self._waiter, None
         passed_on = waiter is not None and waiter.close()
@@ -140,11 +165,11 @@ class PushConsumer(Consumer):
         deadline = time.monotonic() + self.timeout / 1000
         while True:
             if self._cache:
-                data = self._cache.popleft()
-                if data is None:
-                    self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
+                redis_id, data = self._cache.popleft()
+                message = self._read(redis_id, data)
+                if message is None:
                     continue
-                return self._hand_out(Message.decode(data))
+                return self._hand_out(message)
 
             wait = self._wait_limit(deadline)
             if wait <= 0:
@@ -163,9 +188,43 @@ class PushConsumer(Consumer):
                 continue
 
             self._partly_free_since = None
-            self._cache.extend(self.broker.do_fetch(self.queue_name, free))
+            self._cache.extend(self.broker.fetch_with_ids(self.queue_name, free))
             if not self._cache and self._idle_waiter().wait(wait) is Wakeup.PENDING:
                 return None
+
+    def _read(self, redis_id: str, data: bytes | None) -> Message | None:
+        """Return the message stored as ``data``; dead-letter it and return ``None`` if no worker can run it."""
+        if data is None:
+            self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
+            self.broker.do_ack(self.queue_name, redis_id)
+            self._freed.set()
+            return None
+        try:
+            message = Message.decode(data)
+        except DecodeError as error:
+            return self._bury(redis_id, data, undecodable(data, error))
+        problem = malformed(message, self.queue_name)
+        if problem:
+            return self._bury(redis_id, data, problem)
+        if message.options.get("redis_message_id") != redis_id:
+            # Acks go by this id: a payload naming another one would stay in the ack set forever.
+            message = message.copy(options={"redis_message_id": redis_id})
+        return message
+
+    def _bury(self, redis_id: str, data: bytes, reason: str) -> None:
+        self.logger.error("Dead-lettered message %s of queue %r, which no worker can run: %s", redis_id, self.queue_name, reason)
+        if self.broker.bury(self.queue_name, redis_id, data[:BURIED_BYTES]):
+            # Not a hook Dramatiq declares, so only the middleware that define it hear of it.
+            for middleware in self.broker.middleware:
+                hook = getattr(middleware, "after_bury_message", None)
+                if hook is None:
+                    continue
+                try:
+                    hook(self.broker, self.queue_name, redis_id, reason)
+                except Exception:
+                    self.logger.critical("Unexpected failure in after_bury_message of %r.", middleware, exc_info=True)
+        self._freed.set()
+        return None
 
     def _hand_out(self, message: Message) -> MessageProxy:
         message = opaque(message)

@@ -63,6 +63,7 @@ def job_arguments(context: template.Context, job: Any) -> dict[str, Any]:
     args, kwargs = list(job.args), dict(job.kwargs)
     encrypted = sealed_token(kwargs) is not None and not args
     return {
+        "problem": getattr(job, "problem", ""),
         "encrypted": encrypted,
         "hidden": not context.get("can_see_arguments", False),
         "size": len(json.dumps([args, kwargs], default=repr)),
