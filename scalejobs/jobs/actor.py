@@ -12,6 +12,7 @@ from ..encryption.engine import SEALED, sealed_token
 from ..errors import JobOptionError, UndecryptableArguments
 from .bulk import enqueue_bulk
 from .enqueue import Delay, delay_until, enqueue
+from .options import check_job_options
 from .payload import check_arguments
 
 #: Message option that seals one message of any ``Job`` (the tasks backend sets it per task).
@@ -119,8 +120,10 @@ def job(
     ``encrypt=True`` keeps the arguments encrypted in Redis; a message no
     configured key decrypts is dead-lettered at once, never retried.
     """
+    name = actor_name or getattr(fn, "__name__", "job")
     if not isinstance(encrypt, bool):
-        raise JobOptionError(f"{actor_name or getattr(fn, '__name__', 'job')}: encrypt must be True or False, got {encrypt!r}.")
+        raise JobOptionError(f"{name}: encrypt must be True or False, got {encrypt!r}.")
+    check_job_options(name, options)
     if encrypt:
         options["throws"] = _with_undecryptable(options.get("throws"))
 

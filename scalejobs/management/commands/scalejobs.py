@@ -8,7 +8,10 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+import redis
 from django.core.management.base import BaseCommand, CommandError
+
+from scalejobs.pages import UNREACHABLE
 
 
 class Command(BaseCommand):
@@ -28,8 +31,14 @@ class Command(BaseCommand):
         from scalejobs.dashboard import declared_queues, engine
         from scalejobs.dashboard.status import leader_line, protection_line, status_lines
 
-        found = engine()
-        overview = found.overview(declared_queues())
-        now = found.clock()
-        lines = status_lines(overview, now=now, leader=leader_line(), protection=protection_line(now))
+        try:
+            found = engine()
+            overview = found.overview(declared_queues())
+            now = found.clock()
+            lines = status_lines(overview, now=now, leader=leader_line(), protection=protection_line(now))
+        except UNREACHABLE as error:
+            # One line and a non-zero exit, for a human and for a health check alike.
+            raise CommandError(f"Redis unreachable: {error}", returncode=2) from None
+        except redis.ResponseError as error:
+            raise CommandError(f"Redis refused a command: {error}", returncode=2) from None
         self.stdout.write("\n".join(lines))
