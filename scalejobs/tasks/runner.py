@@ -49,9 +49,16 @@ class TaskRunner(Job):
     # them first.
     def options_for(self, message: dramatiq.Message) -> Mapping[str, Any]:
         """Return the options that govern ``message``: this actor's, then its task's."""
-        if message.actor_name != self.actor_name or not message.args:
+        path = self.task_path(message)
+        if message.actor_name != self.actor_name or not path:
             return self.options
-        return {**self.options, **_task_options(str(message.args[0]))}
+        return {**self.options, **_task_options(path)}
+
+    def task_path(self, message: dramatiq.Message) -> str:
+        """Return the path of the task ``message`` runs; an encrypted task's message carries it in clear in ``SENT``."""
+        if message.args:
+            return str(message.args[0])
+        return str((message.options.get(SENT) or {}).get("task", ""))
 
 
 def run_task(task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:

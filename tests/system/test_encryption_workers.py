@@ -12,7 +12,15 @@ import scalejobs
 from scalejobs.dashboard import engine
 from tests.conftest import wait_for
 from tests.system.test_mail_smtp import FreePortController, Inbox
-from tests.testapp.encryption_tasks import SEALED_RAN, sealed_failing, sealed_flaky, sealed_record, sealed_throttled, sealed_unique
+from tests.testapp.encryption_tasks import (
+    SEALED_RAN,
+    sealed_failing,
+    sealed_flaky,
+    sealed_record,
+    sealed_task,
+    sealed_throttled,
+    sealed_unique,
+)
 
 pytestmark = pytest.mark.system
 
@@ -77,7 +85,10 @@ def test_redis_holds_no_secret_argument_or_email_and_workers_still_run_them(brok
 
     worker = start_worker("--processes", "1", "--threads", "2", env={"SCALEJOBS_TEST_SMTP_PORT": str(port)})
     try:
-        wait_for(lambda: len(ran(redis_db)) == 7 and inbox.envelopes and engine().dead_letters.count("default"), timeout=60)
+        wait_for(
+            lambda: len(ran(redis_db)) == 7 and inbox.envelopes and any(d.failure for d in engine().dead_letters.page("default").items),
+            timeout=60,
+        )
     except AssertionError as error:
         raise AssertionError(f"ran {ran(redis_db)}; the worker said:\n{worker.output()}") from error
 
@@ -115,7 +126,8 @@ def test_a_job_sealed_under_the_old_key_runs_after_rotation_and_an_unknown_key_i
     worker = start_worker("--processes", "1", "--threads", "1", env={"SCALEJOBS_TEST_OVERRIDES": rotated})
     dead = engine().dead_letters
     try:
-        wait_for(lambda: ran(redis_db) and dead.count("default") == 1, timeout=60)
+        # The failure is recorded just after the nack that dead-letters the message.
+        wait_for(lambda: ran(redis_db) and dead.count("default") == 1 and dead.page("default").items[0].failure, timeout=60)
     except AssertionError as error:
         raise AssertionError(f"ran {ran(redis_db)}; the worker said:\n{worker.output()}") from error
 
@@ -124,3 +136,45 @@ def test_a_job_sealed_under_the_old_key_runs_after_rotation_and_an_unknown_key_i
     assert letter.message.message_id == lost.message_id
     assert letter.message.retries == 0
     assert letter.error.startswith("scalejobs.errors.UndecryptableArguments: sealed_record: no key in SCALEJOBS['ENCRYPTION']['KEYS']")
+
+
+def test_an_encrypted_django_task_runs_and_redis_holds_neither_its_arguments_nor_its_result_record_in_clear(broker, redis_db, start_worker):
+    result = sealed_task.enqueue(SECRET)
+    assert sealed_task.enqueue(SECRET).id == result.id, "the keyed unique digest still finds the duplicate"
+    assert_nothing_in_clear(redis_db)
+    worker = start_worker("--processes", "1", "--threads", "1")
+    try:
+        wait_for(lambda: sealed_task.get_backend().get_result(result.id).status.name == "SUCCESSFUL", timeout=60)
+    except AssertionError as error:
+        raise AssertionError(f"the worker said:\n{worker.output()}") from error
+
+    finished = sealed_task.get_backend().get_result(result.id)
+    assert (finished.args, finished.kwargs, finished.return_value) == ([SECRET], {}, f"done {len(SECRET)}")
+    assert ran(redis_db) == [{"job": "sealed_task", "args": [SECRET], "kwargs": {}}]
+    redis_db.delete(SEALED_RAN)
+    assert_nothing_in_clear(redis_db)
+
+
+def test_orphan_recovery_puts_a_dead_workers_sealed_job_back_and_it_runs(broker, redis_db, start_worker):
+    from scalejobs.keys import KeySpace
+    from scalejobs.reliability.recovery import OrphanRecovery
+
+    message = sealed_record.perform_later(f"orphaned {SECRET}")
+    dead_broker = "dead-worker-broker-id"
+    # A worker that fetched the message and died: the id sits in its ack set, its heartbeat is stale.
+    redis_db.lrem("dramatiq:default", 0, message.options["redis_message_id"])
+    redis_db.sadd(f"dramatiq:__acks__.{dead_broker}.default", message.options["redis_message_id"])
+    redis_db.zadd("dramatiq:__heartbeats__", {dead_broker: 1})
+    # The embedded Redis just started: tell recovery it has been up long enough to trust heartbeats.
+    recovery = OrphanRecovery(
+        redis_db, KeySpace("test", "reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, redis_uptime=lambda: 3600.0
+    )
+    assert recovery.run(["default"]).dead_workers == 1
+    assert_nothing_in_clear(redis_db)
+
+    worker = start_worker("--processes", "1", "--threads", "1")
+    try:
+        wait_for(lambda: ran(redis_db), timeout=60)
+    except AssertionError as error:
+        raise AssertionError(f"the worker said:\n{worker.output()}") from error
+    assert ran(redis_db) == [{"job": "sealed_record", "args": [f"orphaned {SECRET}"], "kwargs": {"note": ""}}]

@@ -43,3 +43,16 @@ def sealed_throttled(tenant: str) -> None:
 def sealed_failing(secret: str) -> None:
     """Fail every attempt with an error that quotes the secret argument."""
     raise ValueError(f"cannot charge {secret}")
+
+
+try:
+    from django.tasks import task
+except ImportError:
+    from django_tasks import task
+
+
+@task(encrypt=True, unique_for=60, throttle=scalejobs.Concurrency(1, key=lambda secret: f"tenant-{secret}"))
+def sealed_task(secret: str) -> str:
+    """A Django task sealed like an encrypted job; records and returns its argument."""
+    _record("sealed_task", [secret], {})
+    return f"done {len(secret)}"
