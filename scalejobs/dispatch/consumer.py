@@ -11,14 +11,15 @@ blocking pop itself may stay outstanding across calls (see ``waiter``).
   back-off.
 - Idle (the last fetch found nothing): wait for a wake-up token; fetch
   when one comes, or when the pop times out in Redis (the poll interval).
+- Unreadable: a payload no worker could run is dead-lettered at once, with
+  the reason (see ``unreadable``), instead of staying in the ack set.
 
-A little over 200 lines: the busy, idle and delayed paths share one loop.
+Over 200 lines: the busy, idle and delayed paths share one loop.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import threading
 import time
@@ -34,6 +35,7 @@ from dramatiq.logging import get_logger
 from dramatiq.message import Message
 
 from ..encryption.message import opaque
+from .unreadable import BURIED_BYTES, malformed, undecodable
 from .waiter import Wakeup
 
 if TYPE_CHECKING:
@@ -43,37 +45,6 @@ if TYPE_CHECKING:
 #: Seconds a consumer whose prefetch is partly free waits for more acks
 #: before it fetches: long enough to batch the acks of short jobs.
 BATCH_WAIT = 0.005
-#: The fields every stored message has.
-FIELDS = ("queue_name", "actor_name", "args", "kwargs", "options")
-#: Bytes of an unreadable payload kept in the dead letters: enough to see what it was.
-BURIED_BYTES = 64 * 1024
-
-
-def undecodable(data: bytes, error: DecodeError) -> str:
-    """Return why ``data`` is no message, without quoting it: it may hold anything."""
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return "not JSON"
-    if not isinstance(value, dict):
-        return f"a JSON {type(value).__name__}, not an object"
-    missing = [name for name in FIELDS if name not in value]
-    if missing:
-        return f"a JSON object without {', '.join(missing)}"
-    return f"not a message: {type(error.__cause__).__name__}"
-
-
-def malformed(message: Message, queue_name: str) -> str:
-    """Return why Dramatiq's worker could not run the decoded ``message`` of ``queue_name``, or ``""``."""
-    for name, kind in (("queue_name", str), ("actor_name", str), ("kwargs", dict), ("options", dict), ("message_id", str)):
-        if not isinstance(getattr(message, name), kind):
-            return f"its {name} is {type(getattr(message, name)).__name__}, not {kind.__name__}"
-    if isinstance(message.message_timestamp, bool) or not isinstance(message.message_timestamp, int):
-        return f"its message_timestamp is {type(message.message_timestamp).__name__}, not int"
-    if message.queue_name != queue_name:
-        # Its ack would go to the other queue's consumer and leave it in this one's ack set.
-        return f"it names queue {message.queue_name!r} but sits in {queue_name!r}"
-    return ""
 
 
 class PushConsumer(Consumer):
