@@ -44,5 +44,5 @@ def malformed(message: Message, queue_name: str) -> str:
         return f"its message_timestamp is {type(message.message_timestamp).__name__}, not int"
     if message.queue_name != queue_name:
         # Its ack would go to the other queue's consumer and leave it in this one's ack set.
-        return f"it names queue {message.queue_name!r} but sits in {queue_name!r}"
+        return f"it names queue {message.queue_name[:100]!r} but sits in {queue_name!r}"
     return ""
