@@ -92,7 +92,7 @@ def text(value: bytes | str) -> str:
 
 
 def _number(value: Any) -> float | None:
-    # Bounded, so a hostile payload's 1e999 or 10**400 cannot overflow a date on the page.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -LARGEST_NUMBER <= value <= LARGEST_NUMBER:
+    # Bounded, so a hostile payload's -1e20 or 10**400 cannot overflow a date on the page.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= LARGEST_NUMBER:
         return None
     return value

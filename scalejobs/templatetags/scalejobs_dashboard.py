@@ -27,7 +27,10 @@ def epoch(seconds: float | None) -> dt.datetime | None:
     """Turn seconds since the epoch into an aware datetime, for the ``date`` filter."""
     if seconds is None:
         return None
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None  # a time no calendar holds: a corrupt entry, shown without it
 
 
 @register.filter

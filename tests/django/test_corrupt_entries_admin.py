@@ -25,14 +25,16 @@ def corrupt_letters(redis_db):
         redis_db.zadd("dramatiq:default.XQ", {redis_id: 1_700_000_000_000})
     redis_db.hset("dramatiq:default.XQ.msgs", "huge-numbers", b'{"actor_name": "x", "message_timestamp": 1e999, "options": {"retries": 1e308, "eta": 10e400}}')
     redis_db.zadd("dramatiq:default.XQ", {"huge-numbers": 1e300})
+    redis_db.hset("dramatiq:default.XQ.msgs", "negative", b'{"actor_name": "x", "message_timestamp": -1e15, "options": {"scalejobs_enqueued_at": -1e13}}')
+    redis_db.zadd("dramatiq:default.XQ", {"negative": -1e15})
     return good.options["redis_message_id"]
 
 
 def test_every_dead_letter_is_listed_and_corrupt_ones_say_why(admin_client, corrupt_letters):
     html = admin_client.get(DEAD).content.decode()
 
-    assert "5 dead letters in default" in html
-    assert html.count('<tr data-message-id=') == 5
+    assert "6 dead letters in default" in html
+    assert html.count('<tr data-message-id=') == 6
     assert "undecodable: not JSON" in html and "undecodable: a JSON list, not an object" in html and "its payload is missing" in html
 
 
@@ -42,7 +44,7 @@ def test_retrying_every_selected_letter_moves_the_readable_one_and_keeps_the_cor
 
     assert response.status_code == 302
     assert engine().queues.ready("default").total == 1
-    assert engine().dead_letters.count("default") == 4
+    assert engine().dead_letters.count("default") == 5
 
 
 def test_retry_all_then_delete_all_empties_the_dead_letters(admin_client, corrupt_letters):

@@ -35,7 +35,7 @@ message_like = st.fixed_dictionaries(
         "kwargs": st.dictionaries(st.sampled_from(["token", "payload", "scalejobs_sealed", "x"]), json_values) | json_values,
         "options": options | json_values,
         "message_id": st.uuids().map(str) | json_values,
-        "message_timestamp": st.integers(min_value=0, max_value=2**41) | json_values,
+        "message_timestamp": st.integers(min_value=0, max_value=2**41) | st.sampled_from([-(10**15), 10**20, 1e300]) | json_values,
     },
 )
 payloads = st.one_of(
