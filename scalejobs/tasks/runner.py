@@ -23,6 +23,7 @@ import dramatiq
 from django.utils.module_loading import import_string
 from dramatiq.middleware import CurrentMessage
 
+from ..errors import UndecryptableArguments
 from ..jobs import Job
 
 ACTOR_NAME = "scalejobs_run_task"
@@ -74,7 +75,10 @@ def run_task(task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
     execute(message, task_path, args, kwargs)
 
 
-task_runner: TaskRunner = dramatiq.actor(run_task, actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0)
+# An encrypted task that no key decrypts is dead-lettered at once, whatever its max_retries.
+task_runner: TaskRunner = dramatiq.actor(
+    run_task, actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0, throws=(UndecryptableArguments,)
+)
 
 
 @functools.lru_cache(maxsize=1024)
