@@ -9,8 +9,10 @@ through Dramatiq's back-off (see ``consumer``). Ack, nack, requeue,
 purge and the maintenance pass that redelivers dead workers' messages run
 Dramatiq's own ``dispatch.lua``. ``enqueue_many`` sends a batch of messages
 in one round trip per ``BULK_CHUNK``, with every enqueue hook still run per
-message (see ``batch``). Hooks are emitted to the middleware that define
-them only (see ``hooks``).
+message (see ``batch``). A fetch returns each payload with its redis id, so
+a payload no worker can read is dead-lettered at once (``bury``, see
+``consumer``). Hooks are emitted to the middleware that define them only
+(see ``hooks``).
 """
 
 from __future__ import annotations
