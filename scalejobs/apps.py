@@ -20,6 +20,9 @@ class ScalejobsConfig(AppConfig):
 
         checks.register(check_all)
         setting_changed.connect(conf.clear_settings, dispatch_uid="scalejobs.conf.clear_settings")
+        from .encryption import logs
+
+        logs.install()
         # Declare the built-in actors in web and worker processes alike.
         from .mail import jobs  # noqa: F401
         from .tasks.checks import declare_queues

@@ -132,6 +132,11 @@ DEFAULTS: dict[str, Any] = {
         # Bearer token that opens GET /scalejobs/metrics to a scraper; None: staff with view_jobs only.
         "TOKEN": None,
     },
+    "ENCRYPTION": {
+        # Secrets that seal encrypt=True jobs and queued email: the first encrypts, all decrypt.
+        # None uses SECRET_KEY, then SECRET_KEY_FALLBACKS, so rotating Django's key rotates these.
+        "KEYS": None,
+    },
 }
 
 # The keys of one SCALEJOBS["PERIODIC"]["ENTRIES"] value, with their defaults.
@@ -255,6 +260,13 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EncryptionSettings:
+    """The secrets that seal job arguments; ``None`` means Django's ``SECRET_KEY`` and fallbacks."""
+
+    keys: tuple[str, ...] | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every scalejobs setting, validated."""
 
@@ -269,6 +281,7 @@ class Settings:
     protection: ProtectionSettings = field(repr=False)
     reliability: ReliabilitySettings = field(repr=False)
     metrics: MetricsSettings = field(repr=False)
+    encryption: EncryptionSettings = field(repr=False)
 
 
 def _value(
@@ -404,6 +417,26 @@ def _metrics(raw: Mapping[str, Any], path: str) -> MetricsSettings:
     )
 
 
+def _encryption(raw: Mapping[str, Any], path: str) -> EncryptionSettings:
+    section = _section(raw, path, "ENCRYPTION")
+    at = f"{path}['ENCRYPTION']"
+    keys = _value(section, at, "KEYS", (list, tuple, type(None)), _secrets, "None or a non-empty list of secret strings")
+    return EncryptionSettings(keys=None if keys is None else tuple(keys))
+
+
+def _secrets(value: Any) -> bool:
+    return value is None or (bool(value) and all(isinstance(key, str) and key for key in value))
+
+
+def _redis_url(value: Any) -> bool:
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in ("redis", "rediss") and bool(parts.hostname) or parts.scheme == "unix" and bool(parts.path)
+
+
 def _count_or_none(value: Any) -> bool:
     return value is None or (not isinstance(value, bool) and value >= 0)
 
@@ -476,7 +509,7 @@ def build(raw: Any) -> Settings:
     dashboard = _section(raw, path, "DASHBOARD")
     dashboard_path = f"{path}['DASHBOARD']"
     return Settings(
-        redis_url=_value(merged, path, "REDIS_URL", (str, type(None)), expected="a redis:// URL or None"),
+        redis_url=_value(merged, path, "REDIS_URL", (str, type(None)), _redis_url, "a redis://, rediss:// or unix:// URL, or None"),
         key_prefix=_value(merged, path, "KEY_PREFIX", str, bool, "a non-empty string"),
         on_commit=_value(merged, path, "ON_COMMIT", bool),
         mail=MailSettings(
@@ -501,6 +534,7 @@ def build(raw: Any) -> Settings:
         protection=_protection(raw, path),
         reliability=_reliability(raw, path),
         metrics=_metrics(raw, path),
+        encryption=_encryption(raw, path),
     )
 
 

@@ -61,3 +61,10 @@ class DuplicateJob(EnqueueVeto):
         super().__init__(f"{actor_name}: not sent, message {holder!r} already holds this job's unique lock.")
         self.actor_name = actor_name
         self.holder = holder
+
+
+class UndecryptableArguments(ScalejobsError):
+    """Raised when a worker cannot decrypt a job's sealed arguments with any configured key.
+
+    The job is dead-lettered at once: a retry would fail the same way.
+    """

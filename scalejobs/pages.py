@@ -3,8 +3,9 @@
 Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
 module in ``SLICE_VIEWS``. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
 behind the admin's staff login and CSRF protection; reading needs
-``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs``, and every
-action is a POST that leaves an entry in the admin log. When Redis does not
+``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs`` as well, and
+every action is a POST that leaves an entry in the admin log. Job arguments
+show in clear only with ``scalejobs.view_job_arguments``. When Redis does not
 answer, every page and action shows "Redis unreachable" (HTTP 503) instead
 of failing with a 500.
 """
@@ -25,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 from redis import ConnectionError as RedisConnectionError
+from redis import ResponseError as RedisResponseError
 from redis import TimeoutError as RedisTimeoutError
 
 from .errors import StoreUnavailable
@@ -33,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 VIEW_PERMISSION = "scalejobs.view_jobs"
 MANAGE_PERMISSION = "scalejobs.manage_jobs"
+ARGUMENTS_PERMISSION = "scalejobs.view_job_arguments"
 # Errors that mean Redis did not answer in time, not that the page is wrong.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
 
@@ -71,8 +74,13 @@ def all_pages() -> list[Page]:
 
 
 def can_manage(request: HttpRequest) -> bool:
-    """Tell whether the user may act, not only look."""
-    return request.user.has_perm(MANAGE_PERMISSION)
+    """Tell whether the user may act, not only look; acting needs both permissions."""
+    return request.user.has_perm(VIEW_PERMISSION) and request.user.has_perm(MANAGE_PERMISSION)
+
+
+def can_see_arguments(request: HttpRequest) -> bool:
+    """Tell whether the user may see job arguments in clear."""
+    return request.user.has_perm(ARGUMENTS_PERMISSION)
 
 
 def viewer(view: View) -> View:
@@ -112,6 +120,23 @@ def _answer(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> Http
         response = render_page(request, "scalejobs/unreachable.html", {"error": error}, title="Redis unreachable")
         response.status_code = 503
         return response
+    except RedisResponseError as error:
+        # Not an outage: Redis refused a command, usually on a key something else wrote.
+        culprit = _wrong_type_key() if "WRONGTYPE" in str(error) else None
+        logger.error("scalejobs: Redis refused a command while serving %s: %s (key: %s)", request.path, error, culprit)
+        context = {"error": error, "culprit": culprit}
+        response = render_page(request, "scalejobs/redis_error.html", context, title="Redis error")
+        response.status_code = 503
+        return response
+
+
+def _wrong_type_key() -> tuple[str, str, str] | None:
+    from .dashboard import engine
+
+    try:
+        return engine().wrong_type_key()
+    except (*UNREACHABLE, RedisResponseError):
+        return None
 
 
 def log_action(request: HttpRequest, message: str) -> None:
@@ -137,5 +162,6 @@ def render_page(request: HttpRequest, template: str, context: dict[str, Any], *,
         "title": title,
         "scalejobs_pages": [page for page in all_pages() if page.in_menu],
         "can_manage": can_manage(request),
+        "can_see_arguments": can_see_arguments(request),
     }
     return TemplateResponse(request, template, {**frame, **context})

@@ -72,9 +72,9 @@ class DeadLetterStore:
         return Listing(items=tuple(found), total=total, next_cursor=str(rank) if rank < total else None)
 
     def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
-        """Move the given dead letters back to their ready queue; return how many moved."""
+        """Move the given dead letters back to their ready queue; return how many moved (never an unreadable one)."""
         raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
-        return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if raw is not None])
+        return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if _readable(redis_id, raw, queue)])
 
     def delete(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Delete the given dead letters and their failures; return how many were dead."""
@@ -91,7 +91,9 @@ class DeadLetterStore:
         """Retry every dead letter of ``queue`` that ``match`` passes, oldest first."""
         moved = 0
         for loaded in self._chunks(queue):
-            moved += self._move(queue, [(letter.message.redis_id, raw) for letter, raw in loaded if match.matches(letter)])
+            moved += self._move(
+                queue, [(letter.message.redis_id, raw) for letter, raw in loaded if match.matches(letter) and not letter.message.problem]
+            )
         return moved
 
     def delete_matching(self, queue: str, match: DeadLetterFilter) -> int:
@@ -125,9 +127,8 @@ class DeadLetterStore:
             raws, failures = pipe.execute()
         letters = []
         for redis_id, (_, score), raw, failure in zip(ids, entries, raws, failures):
-            message = payloads.parse(redis_id, raw, queue)
-            if message is not None:
-                letters.append((DeadLetter(message=message, failed_at=score / 1000, failure=_failure(failure)), raw))
+            message = payloads.parse(redis_id, raw, queue) or payloads.corrupt(redis_id, queue, "its payload is missing")
+            letters.append((DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=_failure(failure)), raw or b""))
         return letters
 
     def _move(self, queue: str, found: list[tuple[str, bytes | str]]) -> int:
@@ -146,11 +147,19 @@ class DeadLetterStore:
         return int(moved)
 
 
+def _readable(redis_id: str, raw: bytes | str | None, queue: str) -> bool:
+    message = payloads.parse(redis_id, raw, queue)
+    return message is not None and not message.problem
+
+
 def _failure(raw: bytes | None) -> Failure | None:
     if raw is None:
         return None
     try:
         data = json.loads(raw)
-        return Failure(error=data["error"], traceback=data["traceback"], failed_at=data["failed_at"], worker=data["worker"])
+        failed_at = data["failed_at"]
+        if isinstance(failed_at, bool) or not isinstance(failed_at, (int, float)) or not 0 <= failed_at <= 10**11:
+            failed_at = 0.0
+        return Failure(error=str(data["error"]), traceback=str(data["traceback"]), failed_at=failed_at, worker=str(data["worker"]))
     except (ValueError, KeyError, TypeError):
         return None

@@ -41,6 +41,7 @@ class DashboardEngine:
         worker_timeout_seconds: float = 30.0,
     ) -> None:
         self.clock = clock
+        self.client = client
         self.keys = DashboardKeys(space, namespace)
         guard = 2 * heartbeat_seconds + SKIP_SLACK_SECONDS
         self.queues = QueueStore(client, self.keys, clock, guard_seconds=guard)
@@ -56,6 +57,12 @@ class DashboardEngine:
             workers=tuple(self.workers.workers()),
             minutes=tuple(self.throughput.minutes(OVERVIEW_MINUTES)),
         )
+
+    def wrong_type_key(self) -> tuple[str, str, str] | None:
+        """Return the first key of the broker's namespace holding the wrong type: key, its type, the expected one."""
+        from .diagnosis import wrong_type_key
+
+        return wrong_type_key(self.client, self.keys.namespace)
 
     def progress_of(self, message_ids: Iterable[str]) -> dict[str, Progress | None]:
         """Return the progress of those ``message_ids`` that are running now.

@@ -8,6 +8,7 @@ delayed messages the dashboard moved or deleted (see ``queues.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -20,6 +21,9 @@ from dramatiq.middleware import SkipMessage
 
 from ..clock import system_clock
 from ..conf import get_settings
+from ..encryption.engine import redact_traceback
+from ..encryption.message import is_sealed
+from ..errors import UndecryptableArguments
 from .engine import DashboardEngine
 from .heartbeat import Heartbeat, Identity
 from .metrics import MinuteCounter
@@ -48,6 +52,10 @@ class Dashboard(dramatiq.Middleware):
 
     def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
         message.options[ENQUEUED_AT] = int(time.time() * 1000)
+        traceback = message.options.get("traceback")
+        if isinstance(traceback, str) and is_sealed(message):
+            # Retries keeps the last traceback on the retry; its messages may quote the sealed arguments.
+            message.options["traceback"] = redact_traceback(traceback)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         settings = get_settings().dashboard
@@ -96,9 +104,22 @@ class Dashboard(dramatiq.Middleware):
     def after_nack(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         # Dramatiq keeps the exception on the proxy until after the nack; its Results middleware reads it too.
         worker = f"{socket.gethostname()}:{os.getpid()}"
-        failure = Failure.of(getattr(message, "_exception", None), failed_at=system_clock(), worker=worker)
+        exception = getattr(message, "_exception", None)
+        failure = Failure.of(exception, failed_at=system_clock(), worker=worker)
+        if is_sealed(message) and not isinstance(exception, UndecryptableArguments):
+            failure = dataclasses.replace(failure, error=redact_traceback(failure.error), traceback=redact_traceback(failure.traceback))
         ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
         try:
             self.engine.dead_letters.record_failure(message.options.get("redis_message_id", ""), failure, ttl_ms=ttl_ms)
         except redis.RedisError as error:
             logger.warning("Could not record why message %s was dead-lettered: %s", message.message_id, error)
+
+    def after_bury_message(self, broker: dramatiq.Broker, queue_name: str, redis_id: str, reason: str) -> None:
+        """Keep why a message no worker could read was dead-lettered (the dispatch consumer's hook)."""
+        worker = f"{socket.gethostname()}:{os.getpid()}"
+        failure = Failure(error=f"UndecodableMessage: {reason}", traceback="", failed_at=system_clock(), worker=worker)
+        ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
+        try:
+            self.engine.dead_letters.record_failure(redis_id, failure, ttl_ms=ttl_ms)
+        except redis.RedisError as error:
+            logger.warning("Could not record why message %s was dead-lettered: %s", redis_id, error)

@@ -158,7 +158,7 @@ class QueueStore:
     def promote(self, queue: str, redis_id: str) -> Outcome:
         """Move a delayed message to the back of its ready queue, now."""
         message, raw = self._delayed(queue, redis_id)
-        if message is None or raw is None:
+        if message is None or raw is None or message.problem:
             return Outcome.GONE
         now_ms = int(self.clock() * 1000)
         new_id = str(uuid.uuid4())
@@ -203,6 +203,8 @@ class QueueStore:
         return payloads.parse(redis_id, raw, queue), raw
 
     def _due_soon(self, message: QueuedMessage, now_ms: int) -> int:
+        if message.problem:
+            return 0  # no worker can hold an unreadable message: it dead-letters it
         eta_ms = (message.eta or 0) * 1000
         return int(eta_ms < now_ms + self.guard_seconds * 1000)
 

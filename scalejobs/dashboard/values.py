@@ -110,6 +110,8 @@ class QueuedMessage:
     traceback: str
     # Every message option, for other slices' marks (e.g. a unique lock's digest).
     options: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Why the stored payload is not a readable message ("" when it is); such an entry can only be deleted.
+    problem: str = ""
 
     @property
     def last_error(self) -> str:

@@ -9,8 +9,10 @@ through Dramatiq's back-off (see ``consumer``). Ack, nack, requeue,
 purge and the maintenance pass that redelivers dead workers' messages run
 Dramatiq's own ``dispatch.lua``. ``enqueue_many`` sends a batch of messages
 in one round trip per ``BULK_CHUNK``, with every enqueue hook still run per
-message (see ``batch``). Hooks are emitted to the middleware that define
-them only (see ``hooks``).
+message (see ``batch``). A fetch returns each payload with its redis id, so
+a payload no worker can read is dead-lettered at once (``bury``, see
+``consumer``). Hooks are emitted to the middleware that define them only
+(see ``hooks``).
 """
 
 from __future__ import annotations
@@ -131,12 +133,19 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
 
     def do_fetch(self, queue_name: str, count: int) -> list[bytes | None]:
         """Take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""
+        return [payload for _, payload in self.fetch_with_ids(queue_name, count)]
+
+    def fetch_with_ids(self, queue_name: str, count: int) -> list[tuple[str, bytes | None]]:
+        """As ``do_fetch``, with each payload's redis message id, so even a payload no one can read can be acked."""
         count = max(1, min(count, self._max_unpack_size()))
         if self._should_do_maintenance("fetch"):
-            fetched = self._dramatiq_dispatch("fetch", queue_name, count)
-            self.push.wake(queue_name)
-            return list(fetched)
+            # Dramatiq's maintenance pass alone: a requeue of no message changes nothing else.
+            self._dramatiq_dispatch("requeue", queue_name)
         return self.push.fetch(queue_name, count, broker_id=self.broker_id, now_ms=current_millis())
+
+    def bury(self, queue_name: str, redis_id: str, payload: bytes) -> bool:
+        """Dead-letter a fetched message that no worker can read, keeping ``payload`` (its capped bytes)."""
+        return self.push.bury(queue_name, redis_id, payload, broker_id=self.broker_id, now_ms=current_millis())
 
     def do_requeue(self, queue_name: str, *message_ids: str) -> None:
         """Put unprocessed messages back, as Dramatiq does, and wake a consumer for them."""

@@ -11,8 +11,10 @@ blocking pop itself may stay outstanding across calls (see ``waiter``).
   back-off.
 - Idle (the last fetch found nothing): wait for a wake-up token; fetch
   when one comes, or when the pop times out in Redis (the poll interval).
+- Unreadable: a payload no worker could run is dead-lettered at once, with
+  the reason (see ``unreadable``), instead of staying in the ack set.
 
-A little over 200 lines: the busy, idle and delayed paths share one loop.
+Over 200 lines: the busy, idle and delayed paths share one loop.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.logging import get_logger
 from dramatiq.message import Message
 
+from ..encryption.message import opaque
+from .unreadable import BURIED_BYTES, malformed, undecodable
 from .waiter import Wakeup
 
 if TYPE_CHECKING:
@@ -57,7 +61,7 @@ class PushConsumer(Consumer):
         # has waited BATCH_WAIT, so a long job never keeps a thread idle.
         self.refill_at = max(1, prefetch // 2)
         self._partly_free_since: float | None = None
-        self._cache: deque[bytes | None] = deque()
+        self._cache: deque[tuple[str, bytes | None]] = deque()
         # Redis ids handed to the worker and not yet acked, nacked or requeued.
         self._unsettled: set[str] = set()
         # Delayed messages handed out: eta by redis id, and a heap to find the first.
@@ -116,14 +120,7 @@ class PushConsumer(Consumer):
         Dramatiq's own consumer leaves such messages in its ack set until its
         heartbeat expires and a maintenance pass redelivers them.
         """
-        cached = []
-        for data in self._cache:
-            if data is None:
-                continue
-            try:
-                cached.append(Message.decode(data).options["redis_message_id"])
-            except (DecodeError, KeyError):
-                self.logger.warning("Left an undecodable message of queue %r in the ack set.", self.queue_name)
+        cached = [redis_id for redis_id, _ in self._cache]
         self._cache.clear()
         waiter, self._waiter = self._waiter, None
         passed_on = waiter is not None and waiter.close()
@@ -139,11 +136,11 @@ class PushConsumer(Consumer):
         deadline = time.monotonic() + self.timeout / 1000
         while True:
             if self._cache:
-                data = self._cache.popleft()
-                if data is None:
-                    self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
+                redis_id, data = self._cache.popleft()
+                message = self._read(redis_id, data)
+                if message is None:
                     continue
-                return self._hand_out(Message.decode(data))
+                return self._hand_out(message)
 
             wait = self._wait_limit(deadline)
             if wait <= 0:
@@ -162,11 +159,46 @@ class PushConsumer(Consumer):
                 continue
 
             self._partly_free_since = None
-            self._cache.extend(self.broker.do_fetch(self.queue_name, free))
+            self._cache.extend(self.broker.fetch_with_ids(self.queue_name, free))
             if not self._cache and self._idle_waiter().wait(wait) is Wakeup.PENDING:
                 return None
 
+    def _read(self, redis_id: str, data: bytes | None) -> Message | None:
+        """Return the message stored as ``data``; dead-letter it and return ``None`` if no worker can run it."""
+        if data is None:
+            self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
+            self.broker.do_ack(self.queue_name, redis_id)
+            self._freed.set()
+            return None
+        try:
+            message = Message.decode(data)
+        except DecodeError as error:
+            return self._bury(redis_id, data, undecodable(data, error))
+        problem = malformed(message, self.queue_name)
+        if problem:
+            return self._bury(redis_id, data, problem)
+        if message.options.get("redis_message_id") != redis_id:
+            # Acks go by this id: a payload naming another one would stay in the ack set forever.
+            message = message.copy(options={"redis_message_id": redis_id})
+        return message
+
+    def _bury(self, redis_id: str, data: bytes, reason: str) -> None:
+        self.logger.error("Dead-lettered message %s of queue %r, which no worker can run: %s", redis_id, self.queue_name, reason)
+        if self.broker.bury(self.queue_name, redis_id, data[:BURIED_BYTES]):
+            # Not a hook Dramatiq declares, so only the middleware that define it hear of it.
+            for middleware in self.broker.middleware:
+                hook = getattr(middleware, "after_bury_message", None)
+                if hook is None:
+                    continue
+                try:
+                    hook(self.broker, self.queue_name, redis_id, reason)
+                except Exception:
+                    self.logger.critical("Unexpected failure in after_bury_message of %r.", middleware, exc_info=True)
+        self._freed.set()
+        return None
+
     def _hand_out(self, message: Message) -> MessageProxy:
+        message = opaque(message)
         redis_id = message.options["redis_message_id"]
         self._unsettled.add(redis_id)
         if message.options.get("eta") is not None:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from importlib import resources
 
 import redis
+from dramatiq.common import q_name
 
 from ..scripting import run_script_many
 
@@ -40,6 +41,7 @@ class PushQueues:
         self.namespace = namespace
         self._enqueue = _script(client, "enqueue")
         self._fetch = _script(client, "fetch")
+        self._bury = _script(client, "bury")
         self._wake = _script(client, "wake")
 
     def queue_key(self, queue_name: str) -> str:
@@ -80,8 +82,8 @@ class PushQueues:
         queue = self.queue_key(queue_name)
         return [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
 
-    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[bytes | None]:
-        """Move up to ``count`` ids into ``broker_id``'s ack set; return their payloads."""
+    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[tuple[str, bytes | None]]:
+        """Move up to ``count`` ids into ``broker_id``'s ack set; return each with its payload."""
         queue = self.queue_key(queue_name)
         keys = [
             queue,
@@ -90,7 +92,15 @@ class PushQueues:
             self.heartbeats_key,
             self.wakeup_key(queue_name),
         ]
-        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id]))
+        ids, payloads = self._fetch(keys=keys, args=[count, now_ms, broker_id])
+        return [(redis_id.decode(), payload) for redis_id, payload in zip(ids, payloads, strict=True)]
+
+    def bury(self, queue_name: str, redis_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> bool:
+        """Dead-letter the fetched message ``redis_id`` with ``payload`` as its stored bytes; return whether it moved."""
+        queue = self.queue_key(queue_name)
+        dead = self.queue_key(q_name(queue_name)) + ".XQ"
+        keys = [self.acks_key(broker_id, queue_name), f"{queue}.msgs", dead, f"{dead}.msgs"]
+        return bool(self._bury(keys=keys, args=[redis_id, now_ms, payload]))
 
     def wake(self, queue_name: str) -> bool:
         """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""

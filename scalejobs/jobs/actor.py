@@ -8,9 +8,15 @@ from typing import Any, overload
 
 import dramatiq
 
+from ..encryption.engine import SEALED, sealed_token
+from ..errors import JobOptionError, UndecryptableArguments
 from .bulk import enqueue_bulk
 from .enqueue import Delay, delay_until, enqueue
+from .options import check_job_options
 from .payload import check_arguments
+
+#: Message option that seals one message of any ``Job`` (the tasks backend sets it per task).
+ENCRYPT = "scalejobs_encrypt"
 
 
 class Job(dramatiq.Actor):
@@ -18,6 +24,25 @@ class Job(dramatiq.Actor):
 
     #: Whether ``perform_*`` waits for the transaction commit; ``None`` follows the settings.
     on_commit: bool | str | None = None
+    #: Whether Redis holds this job's arguments encrypted (``encrypt=True``).
+    encrypt: bool = False
+
+    def message_with_options(self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any) -> dramatiq.Message:
+        """Build a message as Dramatiq does; sealed, when the job encrypts its arguments."""
+        message = super().message_with_options(args=args, kwargs=kwargs, **options)
+        if self.encrypt or options.get(ENCRYPT) is True:
+            from ..encryption.message import seal
+
+            return seal(message)
+        return message
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the job; arguments that arrive sealed are decrypted first, here in the worker."""
+        if not args and sealed_token(kwargs) is not None:
+            from ..encryption import keyring
+
+            args, kwargs = keyring().unseal(kwargs[SEALED], actor=self.actor_name)
+        return super().__call__(*args, **kwargs)
 
     def send_with_options(
         self,
@@ -73,6 +98,7 @@ def job(
     priority: int = 0,
     broker: dramatiq.Broker | None = None,
     on_commit: bool | str | None = None,
+    encrypt: bool = False,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Job]: ...
 def job(
@@ -84,13 +110,22 @@ def job(
     priority: int = 0,
     broker: dramatiq.Broker | None = None,
     on_commit: bool | str | None = None,
+    encrypt: bool = False,
     **options: Any,
 ) -> Job | Callable[[Callable[..., Any]], Job]:
     """Turn a function into a job; use bare (``@job``) or with options.
 
     Every Dramatiq actor option is accepted, plus the options of the
     scalejobs middleware on the broker (``unique_for``, ``throttle``, ...).
+    ``encrypt=True`` keeps the arguments encrypted in Redis; a message no
+    configured key decrypts is dead-lettered at once, never retried.
     """
+    name = actor_name or getattr(fn, "__name__", "job")
+    if not isinstance(encrypt, bool):
+        raise JobOptionError(f"{name}: encrypt must be True or False, got {encrypt!r}.")
+    check_job_options(name, options)
+    if encrypt:
+        options["throws"] = _with_undecryptable(options.get("throws"))
 
     def decorate(function: Callable[..., Any]) -> Job:
         actor = dramatiq.actor(
@@ -103,11 +138,19 @@ def job(
             **options,
         )
         actor.on_commit = on_commit
+        actor.encrypt = encrypt
         return actor
 
     if fn is not None:
         return decorate(fn)
     return decorate
+
+
+def _with_undecryptable(throws: Any) -> tuple[type[BaseException], ...]:
+    if throws is None:
+        return (UndecryptableArguments,)
+    given = tuple(throws) if isinstance(throws, (tuple, list)) else (throws,)
+    return given if UndecryptableArguments in given else (*given, UndecryptableArguments)
 
 
 def perform_later(job: dramatiq.Actor, *args: Any, on_commit: bool | str | None = None, **kwargs: Any) -> dramatiq.Message | None:

@@ -16,6 +16,7 @@ once, and a duplicate that appears before the commit is dropped then.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -97,6 +98,8 @@ def _duplicate_now(broker: dramatiq.Broker, message: dramatiq.Message) -> bool:
 
 def delay_until(when: dt.datetime) -> float:
     """Return the seconds from now until the aware datetime ``when`` (never negative)."""
+    if not isinstance(when, dt.datetime):
+        raise TypeError(f"when: expected an aware datetime, got {type(when).__name__} {when!r}")
     if timezone.is_naive(when):
         raise ValueError(f"when: {when!r} is a naive datetime; pass an aware one (e.g. timezone.now() + ...)")
     return max(0.0, (when - timezone.now()).total_seconds())
@@ -111,6 +114,8 @@ def _milliseconds(delay: Delay | None) -> int | None:
         seconds = float(delay)
     else:
         raise TypeError(f"delay: expected seconds or a timedelta, got {delay!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"delay: {delay!r} is not a finite number of seconds")
     if seconds < 0:
         raise ValueError(f"delay: {delay!r} is negative")
     return int(seconds * 1000) or None

@@ -5,7 +5,7 @@ same actor. Its queue is read from the settings then, because a worker
 consumes only the queues declared when it boots; each message also carries
 ``max_retries`` from the settings at enqueue time. A configuration error or
 data this version cannot read fails the message at once (``throws``): a
-retry would fail the same way.
+retry would fail the same way. Its arguments are always encrypted in Redis.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def _declared_queue() -> str:
     queue_name=_declared_queue(),
     max_retries=int(DEFAULTS["MAIL"]["MAX_RETRIES"]),
     throws=(ConfigurationError, UnsupportedMessage),
+    # A message body holds password-reset links and addresses: Redis keeps it encrypted.
+    encrypt=True,
 )
 def deliver_email(email: dict[str, Any], using: str | None = None, fail_silently: bool = False) -> None:
     """Send the message ``email`` (see ``payload``) through its route."""

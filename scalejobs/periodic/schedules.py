@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,11 @@ def parse_cron(expression: str, tz: ZoneInfo) -> Cron:
         raise ValueError(f"{expression!r} is not a five-field cron expression")
     if not croniter.is_valid(expression):
         raise ValueError(f"{expression!r} is not a valid cron expression")
+    try:
+        # From a fixed day, so the answer never depends on the clock; croniter looks years ahead.
+        croniter(expression, dt.datetime(2000, 1, 1)).get_next(float)
+    except CroniterBadDateError:
+        raise ValueError(f"{expression!r} never fires: no date matches it") from None
     return Cron(expression, tz)
 
 

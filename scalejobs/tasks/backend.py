@@ -11,6 +11,7 @@ it through RUNNING to SUCCESSFUL or FAILED (``execution.py``), and
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from ..conf import get_settings
 from ..errors import EnqueueVeto
 from ..jobs import check_arguments
+from ..jobs.actor import ENCRYPT
 from ..jobs.enqueue import enqueue
 from ..store import keyspace, redis_client
 from . import checks as task_checks
@@ -38,6 +40,7 @@ from .engine import TaskRecord, TaskResults, TaskSpec
 from .options import BackendOptions, backend_options
 from .results import epoch, load_task, task_of, task_result
 from .runner import SENT, task_runner
+from .sealing import opened_spec, sealed_spec
 from .task import ScalejobsTask
 
 
@@ -89,6 +92,9 @@ class DramatiqBackend(BaseTaskBackend):
         if isinstance(task, ScalejobsTask):
             options.update(task.message_options())
         options[SENT] = {"backend": self.alias, "run_after": run_after}
+        if options.get(ENCRYPT):
+            # The message's arguments, task path included, are sealed; policies look the task up here.
+            options[SENT]["task"] = task.module_path
         envelope = (task.module_path, args, kwargs)
         message = enqueue(
             task_runner, envelope, delay=delay or None, on_commit=using or False, options=options, queue_name=task.queue_name
@@ -107,6 +113,8 @@ class DramatiqBackend(BaseTaskBackend):
             enqueued_at=now.timestamp(),
         )
         result = task_result(task, _ready(spec))
+        if options.get(ENCRYPT):
+            spec = sealed_spec(spec)
         ttl = self.config.result_ttl + (delay or 0)
 
         def announce() -> None:
@@ -140,6 +148,7 @@ class DramatiqBackend(BaseTaskBackend):
         record = self.results.get(result_id)
         if record is None:
             raise TaskResultDoesNotExist(result_id)
+        record = replace(record, spec=opened_spec(record.spec))
         return task_result(task_of(record.spec), record)
 
     async def aget_result(self, result_id: str) -> TaskResult:

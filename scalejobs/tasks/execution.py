@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import traceback
+from dataclasses import replace
 from typing import Any
 
 import dramatiq
@@ -21,9 +22,11 @@ from dramatiq.common import q_name
 from dramatiq.middleware import Retries
 
 from .compat import InvalidTask, TaskContext, normalize_json, task_backends, task_finished, task_started
-from .engine import FAILED, READY, SUCCESSFUL, RecordedError, TaskSpec
+from ..encryption.message import is_sealed
+from .engine import FAILED, READY, SUCCESSFUL, RecordedError, TaskRecord, TaskResults, TaskSpec
 from .results import exception_path, task_of, task_result
 from .runner import SENT
+from .sealing import redacted, sealed_spec
 
 
 def execute(message: dramatiq.Message, task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
@@ -44,7 +47,7 @@ def execute(message: dramatiq.Message, task_path: str, args: list[Any], kwargs: 
     if not hasattr(backend, "results"):
         raise InvalidTask(f"TASKS[{spec.backend!r}] in this worker is {type(backend).__name__}, not a DramatiqBackend.")
     ttl = backend.config.result_ttl
-    results = backend.results
+    results = _Record(backend.results, sealed=is_sealed(message))
     try:
         task = task_of(spec)
     except InvalidTask as error:
@@ -67,6 +70,24 @@ def execute(message: dramatiq.Message, task_path: str, args: list[Any], kwargs: 
         raise
     record = results.finished(spec, status=SUCCESSFUL, ttl=ttl, return_json=return_json)
     task_finished.send(type(backend), task_result=task_result(task, record))
+
+
+class _Record:
+    """Write a task's result record, sealed when its message is: the worker's signals still see it in clear."""
+
+    def __init__(self, results: TaskResults, *, sealed: bool) -> None:
+        self.results = results
+        self.sealed = sealed
+
+    def started(self, spec: TaskSpec, **kwargs: Any) -> TaskRecord:
+        stored = self.results.started(sealed_spec(spec) if self.sealed else spec, **kwargs)
+        return replace(stored, spec=spec)
+
+    def finished(self, spec: TaskSpec, *, error: RecordedError | None = None, **kwargs: Any) -> TaskRecord:
+        if self.sealed and error is not None:
+            error = redacted(error)
+        stored = self.results.finished(sealed_spec(spec) if self.sealed else spec, error=error, **kwargs)
+        return replace(stored, spec=spec)
 
 
 def worker_id() -> str:

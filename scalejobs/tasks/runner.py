@@ -23,6 +23,7 @@ import dramatiq
 from django.utils.module_loading import import_string
 from dramatiq.middleware import CurrentMessage
 
+from ..errors import UndecryptableArguments
 from ..jobs import Job
 
 ACTOR_NAME = "scalejobs_run_task"
@@ -49,9 +50,16 @@ class TaskRunner(Job):
     # them first.
     def options_for(self, message: dramatiq.Message) -> Mapping[str, Any]:
         """Return the options that govern ``message``: this actor's, then its task's."""
-        if message.actor_name != self.actor_name or not message.args:
+        path = self.task_path(message)
+        if message.actor_name != self.actor_name or not path:
             return self.options
-        return {**self.options, **_task_options(str(message.args[0]))}
+        return {**self.options, **_task_options(path)}
+
+    def task_path(self, message: dramatiq.Message) -> str:
+        """Return the path of the task ``message`` runs; an encrypted task's message carries it in clear in ``SENT``."""
+        if message.args:
+            return str(message.args[0])
+        return str((message.options.get(SENT) or {}).get("task", ""))
 
 
 def run_task(task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
@@ -67,7 +75,10 @@ def run_task(task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
     execute(message, task_path, args, kwargs)
 
 
-task_runner: TaskRunner = dramatiq.actor(run_task, actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0)
+# An encrypted task that no key decrypts is dead-lettered at once, whatever its max_retries.
+task_runner: TaskRunner = dramatiq.actor(
+    run_task, actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0, throws=(UndecryptableArguments,)
+)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -11,7 +11,9 @@ builds one. The options mean what they mean on ``@scalejobs.job``:
 - Dramatiq options (``max_retries``, ``time_limit``, ``max_age``,
   ``min_backoff``, ``max_backoff``; milliseconds, or a ``timedelta``) ride on
   each message, where Dramatiq's own middleware reads them first;
-- ``on_commit`` overrides the backend's ``ON_COMMIT`` for this task.
+- ``on_commit`` overrides the backend's ``ON_COMMIT`` for this task;
+- ``encrypt=True`` keeps the task's arguments (and its result record's)
+  encrypted in Redis, as ``@scalejobs.job(encrypt=True)`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..jobs.actor import ENCRYPT
 from .compat import Task
 
 # Options the scalejobs middleware read, by the names @scalejobs.job uses.
@@ -44,6 +47,7 @@ class ScalejobsTask(Task):
     min_backoff: int | dt.timedelta | None = None
     max_backoff: int | dt.timedelta | None = None
     on_commit: bool | str | None = None
+    encrypt: bool | None = None
 
     def job_options(self) -> dict[str, Any]:
         """Return the scalejobs options this task sets, as ``@scalejobs.job`` would take them."""
@@ -60,6 +64,8 @@ class ScalejobsTask(Task):
                 options[name] = value
         if self.protect is not None:
             options["protect"] = self.protect
+        if self.encrypt:
+            options[ENCRYPT] = True
         return options
 
     def option_errors(self) -> list[str]:
@@ -75,6 +81,8 @@ class ScalejobsTask(Task):
             errors.append("unique_until and unique_key need unique_for, the lock's lifetime.")
         if self.protect is not None and not isinstance(self.protect, bool):
             errors.append(f"protect must be True or False, got {self.protect!r}.")
+        if self.encrypt is not None and not isinstance(self.encrypt, bool):
+            errors.append(f"encrypt must be True or False, got {self.encrypt!r}.")
         if self.max_retries is not None and (isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0):
             errors.append(f"max_retries must be an int >= 0, got {self.max_retries!r}.")
         for name in MESSAGE_OPTIONS[1:]:

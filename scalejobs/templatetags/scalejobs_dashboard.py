@@ -1,4 +1,9 @@
-"""Template filters of the dashboard pages: times, durations and job arguments."""
+"""Template filters and tags of the dashboard pages: times, durations, job arguments and errors.
+
+Arguments and error details show in clear only to users with
+``scalejobs.view_job_arguments`` (the page context's ``can_see_arguments``);
+encrypted arguments show as "encrypted" to everyone.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import time
 from typing import Any
 
 from django import template
+
+from ..encryption.engine import sealed_token
 
 register = template.Library()
 
@@ -20,7 +27,10 @@ def epoch(seconds: float | None) -> dt.datetime | None:
     """Turn seconds since the epoch into an aware datetime, for the ``date`` filter."""
     if seconds is None:
         return None
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None  # a time no calendar holds: a corrupt entry, shown without it
 
 
 @register.filter
@@ -48,6 +58,36 @@ def since(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     return duration(time.time() - seconds)
+
+
+@register.inclusion_tag("scalejobs/dashboard/_arguments.html", takes_context=True)
+def job_arguments(context: template.Context, job: Any) -> dict[str, Any]:
+    """Show a job's arguments, or "hidden" with their size, or "encrypted"."""
+    args, kwargs = list(job.args), dict(job.kwargs)
+    encrypted = sealed_token(kwargs) is not None and not args
+    return {
+        "problem": getattr(job, "problem", ""),
+        "encrypted": encrypted,
+        "hidden": not context.get("can_see_arguments", False),
+        "size": len(json.dumps([args, kwargs], default=repr)),
+        "args": args,
+        "kwargs": kwargs,
+    }
+
+
+@register.inclusion_tag("scalejobs/dashboard/_error.html", takes_context=True)
+def job_error(context: template.Context, error: str, traceback: str, worker: str = "") -> dict[str, Any]:
+    """Show an error line with its traceback; only its exception type without the arguments permission.
+
+    An exception's message often quotes the arguments it failed on.
+    """
+    return {"error": error, "traceback": traceback, "worker": worker, "hidden": not context.get("can_see_arguments", False)}
+
+
+@register.filter
+def error_type(error: str) -> str:
+    """Return the exception type of an error line such as ``ValueError: bad``."""
+    return error.split(":", 1)[0].strip()
 
 
 @register.filter

@@ -20,14 +20,16 @@ from .engine import Claim
 Key = str | Callable[..., object] | None
 Seconds = int | float | dt.timedelta
 
+# Longest period a limiter accepts (about 30 years): Redis TTLs and Lua numbers must hold it.
+MAX_SECONDS = 1e9
 # A slot outlives its holder's last renewal by this long, by default.
 DEFAULT_LOCK_TIMEOUT = 60.0
 
 
 def _seconds(owner: str, name: str, value: Any) -> float:
     seconds = value.total_seconds() if isinstance(value, dt.timedelta) else value
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise ValueError(f"{owner}: {name} must be a positive number of seconds or a timedelta, got {value!r}.")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < MAX_SECONDS:
+        raise ValueError(f"{owner}: {name} must be a positive, finite number of seconds or a timedelta, got {value!r}.")
     return float(seconds)
 
 

@@ -27,6 +27,8 @@ from dramatiq.broker import MessageProxy
 from dramatiq.middleware import MiddlewareError, SkipMessage
 
 from ..conf import get_settings
+from ..encryption import keyring
+from ..encryption.message import SealedMessage
 from ..errors import StoreUnavailable
 from ..unique.background import Batcher
 from ..unique.job_policies import JobPolicies
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 # Message option counting the postponements so far.
 POSTPONED = "scalejobs_postponed"
+# Message option of an encrypted job: the keyed digest of each limiter's key, taken at enqueue,
+# where the arguments are still in clear (None for a limiter whose key is not a callable).
+SCOPES = "scalejobs_throttle_scopes"
 
 
 class ThrottleUnavailable(StoreUnavailable, MiddlewareError):
@@ -92,12 +97,19 @@ class Throttle(dramatiq.Middleware):
         self.keeper.release_spares(all_=True)
         return self._releases.flush(timeout)
 
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+        if not isinstance(message, SealedMessage) or SCOPES in message.options:
+            return
+        limiters = self._policy(broker, message)
+        if any(callable(limiter.key) for limiter in limiters):
+            message.options[SCOPES] = sealed_scopes(message, limiters)
+
     def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         limiters = self._policy(broker, message)
         if not limiters:
             return
         try:
-            claims = tuple(limiter.claim(message.actor_name, message.args, message.kwargs) for limiter in limiters)
+            claims = _claims(message, limiters)
         except Exception as error:
             raise ThrottleKeyError(f"{message.actor_name}: a throttle key failed: {error!r}") from error
         spare = self.keeper.take(claims) if _only_slots(claims) else None
@@ -159,6 +171,30 @@ class Throttle(dramatiq.Middleware):
             self.engine.release_many(holdings)
         except redis.RedisError as error:
             logger.warning("Could not free %d concurrency slots (they lapse after lock_timeout): %s", len(holdings), error)
+
+
+def sealed_scopes(message: dramatiq.Message, limiters: tuple[Limiter, ...]) -> list[str | None]:
+    """Return the keyed digest of each callable-keyed limiter's scope for the clear arguments of ``message``."""
+    digest = keyring().digest
+    try:
+        return [
+            digest(limiter.claim(message.actor_name, message.args, message.kwargs).scope) if callable(limiter.key) else None
+            for limiter in limiters
+        ]
+    except Exception as error:
+        raise ThrottleKeyError(f"{message.actor_name}: not sent, a throttle key failed: {error!r}") from error
+
+
+def _claims(message: MessageProxy, limiters: tuple[Limiter, ...]) -> tuple[Claim, ...]:
+    scopes = message.options.get(SCOPES)
+    if not isinstance(scopes, list) or len(scopes) != len(limiters):
+        return tuple(limiter.claim(message.actor_name, message.args, message.kwargs) for limiter in limiters)
+    return tuple(
+        limiter.claim(message.actor_name, message.args, message.kwargs)
+        if scope is None
+        else Claim(kind=limiter.kind, limit=limiter.capacity, period=limiter.period, scope=f"sealed:{scope}")
+        for limiter, scope in zip(limiters, scopes, strict=True)
+    )
 
 
 def _read_throttle(name: str, options: Mapping[str, Any]) -> tuple[Limiter, ...]:

@@ -46,7 +46,7 @@ class JobPolicies(Generic[T]):
         if options_for is None:
             self._by_actor[name] = self._read(name, actor.options)
             return self._by_actor[name]
-        task = f"{name}:{message.args[0] if message.args else ''}"
+        task = f"{name}:{actor.task_path(message) if hasattr(actor, 'task_path') else ''}"
         if task not in self._by_task:
             self._by_task[task] = self._read(task, options_for(message))
         return self._by_task[task]

@@ -29,6 +29,8 @@ import redis
 from dramatiq.broker import MessageProxy
 from dramatiq.common import q_name
 
+from ..encryption import keyring
+from ..encryption.message import SealedMessage
 from ..errors import DuplicateJob, EnqueueVeto, StoreUnavailable
 from . import unique_jobs
 from .background import Batcher
@@ -242,7 +244,8 @@ class _LockRequest:
 
 
 def _identity(policy: UniquePolicy, message: dramatiq.Message) -> tuple[str, str]:
+    keyed = keyring().digest if isinstance(message, SealedMessage) else None
     try:
-        return identity(policy, message.actor_name, q_name(message.queue_name), message.args, message.kwargs)
+        return identity(policy, message.actor_name, q_name(message.queue_name), message.args, message.kwargs, keyed=keyed)
     except Exception as error:
         raise UniqueKeyError(f"{message.actor_name}: not sent, its unique_key failed: {error!r}") from error

@@ -60,18 +60,27 @@ def unique_policy(actor_name: str, options: Mapping[str, Any]) -> UniquePolicy |
 
 
 def identity(
-    policy: UniquePolicy, actor_name: str, queue_name: str, args: tuple[Any, ...] | list[Any], kwargs: Mapping[str, Any]
+    policy: UniquePolicy,
+    actor_name: str,
+    queue_name: str,
+    args: tuple[Any, ...] | list[Any],
+    kwargs: Mapping[str, Any],
+    *,
+    keyed: Callable[[str], str] | None = None,
 ) -> tuple[str, str]:
     """Return the digest that names this job's lock, and a readable label of it.
 
     The default identity is actor, queue and the canonical JSON of the
     arguments; with ``unique_key`` it is the actor and the key's result, so the
-    same key on two jobs never collides.
+    same key on two jobs never collides. With ``keyed`` (a keyed digest, for
+    jobs whose arguments are encrypted) the label names the job only.
     """
     if policy.key is not None:
         label = f"{actor_name}:{policy.key(*args, **kwargs)}"
     else:
         arguments = json.dumps([list(args), kwargs], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         label = f"{actor_name}@{queue_name}:{arguments}"
+    if keyed is not None:
+        return keyed(label), f"{actor_name}: encrypted arguments"
     digest = hashlib.sha256(label.encode()).hexdigest()[:40]
     return digest, label[:LABEL_LENGTH]

@@ -106,7 +106,7 @@ def test_job_arguments_are_shown_escaped_everywhere(staff, queues, redis_db):
     queues.send(XSS, delay_ms=3_600_000)
     queues.send(XSS, queue="failing")
     queues.kill("failing")
-    client = staff("view_jobs", "manage_jobs")
+    client = staff("view_jobs", "manage_jobs", "view_job_arguments")
     urls = [
         reverse("admin:scalejobs_dashboard_queue", args=["default"]),
         reverse("admin:scalejobs_dashboard_queue", args=["default"]) + "?state=delayed",
@@ -181,7 +181,7 @@ def test_the_dead_letter_page_shows_the_failure_and_its_traceback(staff, queues,
     queues.kill()
     failure = Failure(error="ValueError: row 7 is bad", traceback="Traceback (most recent call last):\n  File 'x'\nValueError: row 7 is bad", failed_at=1.0, worker="box:1")
     engine().dead_letters.record_failure(message.options["redis_message_id"], failure, ttl_ms=60_000)
-    html = staff("view_jobs").get(reverse("admin:scalejobs_dashboard_dead_letters")).content.decode()
+    html = staff("view_jobs", "view_job_arguments").get(reverse("admin:scalejobs_dashboard_dead_letters")).content.decode()
     assert "ValueError: row 7 is bad" in html and "File &#x27;x&#x27;" in html and "on box:1" in html
 
 

@@ -25,14 +25,14 @@ def staff(django_user_model, client):
 
 def test_the_unique_page_lists_each_lock_with_key_holder_and_ttl(staff):
     unique_jobs().acquire("d1", "msg-1", 90, actor="export", label="export@default:[[7],{}]")
-    html = staff("view_jobs").get(reverse("admin:scalejobs_unique")).content.decode()
+    html = staff("view_jobs", "view_job_arguments").get(reverse("admin:scalejobs_unique")).content.decode()
     assert "export@default:[[7],{}]" in html and "msg-1" in html and ">90 s<" in html
     assert "Release" not in html  # viewing does not allow acting
 
 
 def test_user_text_in_a_lock_label_is_escaped(staff):
     unique_jobs().acquire("d1", "msg-1", 90, actor="export", label="<script>alert(1)</script>")
-    html = staff("view_jobs").get(reverse("admin:scalejobs_unique")).content.decode()
+    html = staff("view_jobs", "view_job_arguments").get(reverse("admin:scalejobs_unique")).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 

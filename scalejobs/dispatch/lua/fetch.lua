@@ -10,16 +10,17 @@
 -- ARGV[2]  now (ms, the caller's clock)
 -- ARGV[3]  the caller's broker id
 --
--- Returns the encoded messages in queue order; an entry is false (nil in
--- the client) when its payload is gone, as with Dramatiq's own fetch.
+-- Returns {ids, payloads}: the redis message ids taken, and their encoded
+-- messages in the same order; a payload is false (nil in the client) when
+-- it is gone, as with Dramatiq's own fetch.
 
 redis.call("zadd", KEYS[4], ARGV[2], ARGV[3])
 local ids = redis.call("lpop", KEYS[1], ARGV[1])
 if not ids then
-    return {}
+    return {{}, {}}
 end
 redis.call("sadd", KEYS[3], unpack(ids))
 if redis.call("llen", KEYS[1]) > 0 and redis.call("llen", KEYS[5]) == 0 then
     redis.call("rpush", KEYS[5], "1")
 end
-return redis.call("hmget", KEYS[2], unpack(ids))
+return {ids, redis.call("hmget", KEYS[2], unpack(ids))}

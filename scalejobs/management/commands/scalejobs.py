@@ -2,19 +2,36 @@
 
 ``status`` prints queues, workers, throughput, leader and protection;
 ``health`` exits 0 only while a worker process of this host is alive (a
-container health check for the worker);
-``metrics --format emf|prometheus|json`` prints the autoscaling metrics once.
+container health check for the worker); ``metrics --format
+emf|prometheus|json`` prints the autoscaling metrics once. When Redis cannot
+answer, each prints one line and exits 2.
 """
 
 from __future__ import annotations
 
 import socket
 from argparse import ArgumentParser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import redis
 from django.core.management.base import BaseCommand, CommandError
 
+from scalejobs.pages import UNREACHABLE
+
 FORMATS = ("emf", "prometheus", "json")
+
+
+@contextmanager
+def redis_answers() -> Iterator[None]:
+    """Turn a Redis outage or refusal into one line and a non-zero exit, for a human and a health check alike."""
+    try:
+        yield
+    except UNREACHABLE as error:
+        raise CommandError(f"Redis unreachable: {error}", returncode=2) from None
+    except redis.ResponseError as error:
+        raise CommandError(f"Redis refused a command: {error}", returncode=2) from None
 
 
 class Command(BaseCommand):
@@ -29,14 +46,15 @@ class Command(BaseCommand):
         metrics.add_argument("--format", dest="output_format", choices=FORMATS, default="json", help="emf, prometheus or json (default)")
 
     def handle(self, *args: Any, subcommand: str | None = None, **options: Any) -> None:
-        if subcommand == "status":
-            self.status()
-        elif subcommand == "health":
-            self.health(options.get("host") or socket.gethostname())
-        elif subcommand == "metrics":
-            self.metrics(options.get("output_format", "json"))
-        else:
+        subcommands: dict[str, Callable[[], None]] = {
+            "status": self.status,
+            "health": lambda: self.health(options.get("host") or socket.gethostname()),
+            "metrics": lambda: self.metrics(options.get("output_format", "json")),
+        }
+        if subcommand not in subcommands:
             raise CommandError("Name a subcommand: status, health or metrics.")
+        with redis_answers():
+            subcommands[subcommand]()
 
     def status(self) -> None:
         from scalejobs.dashboard import declared_queues, engine
@@ -54,14 +72,9 @@ class Command(BaseCommand):
         A worker is alive while its heartbeat key lives (the dashboard's worker
         timeout), so a hung or dead worker fails this check within that time.
         """
-        import redis
-
         from scalejobs.dashboard import engine
 
-        try:
-            workers = [worker for worker in engine().workers.workers() if worker.host == host]
-        except redis.RedisError as error:
-            raise CommandError(f"Redis is unreachable: {error}") from error
+        workers = [worker for worker in engine().workers.workers() if worker.host == host]
         if not workers:
             raise CommandError(f"No live worker process on host {host!r}.")
         busy = sum(worker.busy for worker in workers)

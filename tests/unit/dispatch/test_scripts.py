@@ -134,6 +134,7 @@ def test_every_script_ships_inside_the_package():
     scripts = resources.files("scalejobs.dispatch").joinpath("lua")
 
     assert sorted(entry.name for entry in scripts.iterdir() if entry.name.endswith(".lua")) == [
+        "bury.lua",
         "enqueue.lua",
         "fetch.lua",
         "wake.lua",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import override_settings
 
 import scalejobs
+from scalejobs.encryption import SEALED, keyring
 from scalejobs.errors import ConfigurationError, MessageTooLarge
 from scalejobs.mail import payload
 from scalejobs.mail.jobs import deliver_email
@@ -18,10 +19,16 @@ ACTOR = "scalejobs_deliver_email"
 
 
 def queued(broker, queue="default"):
-    """Return the delivery messages waiting in ``queue``, read back from Redis."""
+    """Return the delivery messages waiting in ``queue``, read back from Redis and decrypted."""
     stored = broker.client.hvals(f"{broker.namespace}:{queue}.msgs")
     messages = [dramatiq.Message.decode(raw) for raw in stored]
-    return [message for message in messages if message.actor_name == ACTOR]
+    opened = []
+    for message in messages:
+        if message.actor_name == ACTOR:
+            assert set(message.kwargs) == {SEALED} and not message.args, "Redis holds the email in clear"
+            args, kwargs = keyring().unseal(message.kwargs[SEALED])
+            opened.append(message.copy(args=args, kwargs=kwargs))
+    return opened
 
 
 def deliver(message):
