@@ -49,6 +49,11 @@ def _release_unique_lock(message: QueuedMessage) -> None:
         unique_jobs().release(digest, message.message_id)
 
 
+def _named(message: QueuedMessage | None, redis_id: str) -> str:
+    """Name a queued message by its message id, as the pages show it."""
+    return message.message_id if message is not None and message.message_id else f"(unreadable {redis_id})"
+
+
 @action
 def delete_message(request: HttpRequest, queue: str) -> HttpResponse:
     """Delete one ready or delayed message (and release its unique lock, if it holds one)."""
@@ -60,7 +65,7 @@ def delete_message(request: HttpRequest, queue: str) -> HttpResponse:
     outcome = store.cancel(queue, redis_id) if delayed else store.delete_ready(queue, redis_id)
     if outcome is Outcome.DONE and message is not None:
         _release_unique_lock(message)
-    _report(request, outcome, f"Deleted {'delayed' if delayed else 'ready'} message {redis_id} of queue {queue!r}.")
+    _report(request, outcome, f"Deleted {'delayed' if delayed else 'ready'} message {_named(message, redis_id)} of queue {queue!r}.")
     return _back(request, reverse("admin:scalejobs_dashboard_queue", args=[queue]))
 
 
@@ -69,8 +74,10 @@ def enqueue_now(request: HttpRequest, queue: str) -> HttpResponse:
     """Move one delayed message to its ready queue now."""
     queue = queue_name(queue)
     redis_id = request.POST.get("id", "")
-    outcome = engine().queues.promote(queue, redis_id)
-    _report(request, outcome, f"Moved delayed message {redis_id} of queue {queue!r} to ready.")
+    store = engine().queues
+    message = store.message(queue, redis_id, delayed=True)
+    outcome = store.promote(queue, redis_id)
+    _report(request, outcome, f"Moved delayed message {_named(message, redis_id)} of queue {queue!r} to ready.")
     return _back(request, reverse("admin:scalejobs_dashboard_queue", args=[queue]))
 
 
@@ -84,8 +91,10 @@ def _dead_letter_action(request: HttpRequest, verb: str) -> HttpResponse:
         done = f"{verb} {count} dead letters of queue {queue!r}{which}."
     else:
         ids = request.POST.getlist("id")
+        # Named by message id, as the page lists them; read before a delete takes them away.
+        names = store.message_ids(queue, ids)
         count = store.retry(queue, ids) if verb == "Retried" else store.delete(queue, ids)
-        done = f"{verb} {count} of {len(ids)} selected dead letters of queue {queue!r}: {', '.join(ids)}."
+        done = f"{verb} {count} of {len(ids)} selected dead letters of queue {queue!r}: {', '.join(names)}."
     messages.success(request, done)
     log_action(request, done)
     return _back(request, reverse("admin:scalejobs_dashboard_dead_letters") + f"?queue={queue}")

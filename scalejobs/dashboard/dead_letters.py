@@ -71,6 +71,12 @@ class DeadLetterStore:
                 rank += CHUNK
         return Listing(items=tuple(found), total=total, next_cursor=str(rank) if rank < total else None)
 
+    def message_ids(self, queue: str, redis_ids: Sequence[str]) -> list[str]:
+        """Return the message id of each given dead letter, as the pages show it (a redis id for an unreadable one)."""
+        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        named = [payloads.parse(redis_id, raw, queue) for redis_id, raw in zip(redis_ids, raws)]
+        return [message.message_id if message and message.message_id else f"(unreadable {redis_id})" for redis_id, message in zip(redis_ids, named)]
+
     def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Move the given dead letters back to their ready queue; return how many moved (never an unreadable one)."""
         raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []

@@ -124,7 +124,7 @@ def test_a_viewer_sees_no_action_buttons(staff, queues, redis_db):
     assert 'value="Delete"' not in html
 
 
-def test_deleting_a_ready_message_removes_it_and_logs_which(staff, queues, redis_db):
+def test_deleting_a_ready_message_removes_it_and_logs_its_message_id(staff, queues, redis_db):
     message = queues.send("bye")
     redis_id = message.options["redis_message_id"]
     response = staff("view_jobs", "manage_jobs").post(
@@ -132,7 +132,7 @@ def test_deleting_a_ready_message_removes_it_and_logs_which(staff, queues, redis
     )
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert engine().queues.ready("default").total == 0
-    assert LogEntry.objects.get().change_message == f"Deleted ready message {redis_id} of queue 'default'."
+    assert LogEntry.objects.get().change_message == f"Deleted ready message {message.message_id} of queue 'default'."
 
 
 def test_an_action_never_redirects_off_site(staff, redis_db):
@@ -149,7 +149,7 @@ def test_enqueue_now_moves_a_delayed_message_to_ready(staff, queues, redis_db):
     )
     [ready] = engine().queues.ready("default").items
     assert ready.message_id == message.message_id
-    assert "Moved delayed message" in LogEntry.objects.get().change_message
+    assert LogEntry.objects.get().change_message == f"Moved delayed message {message.message_id} of queue 'default' to ready."
 
 
 def test_retrying_selected_dead_letters_sends_them_back(staff, queues, redis_db):
@@ -162,7 +162,7 @@ def test_retrying_selected_dead_letters_sends_them_back(staff, queues, redis_db)
     assert response["Location"] == reverse("admin:scalejobs_dashboard_dead_letters") + "?queue=default"
     assert [message.args for message in engine().queues.ready("default").items] == [["a"]]
     assert engine().dead_letters.count("default") == 1
-    assert LogEntry.objects.get().change_message.startswith("Retried 1 of 1 selected dead letters of queue 'default'")
+    assert LogEntry.objects.get().change_message == f"Retried 1 of 1 selected dead letters of queue 'default': {first.message_id}."
 
 
 def test_deleting_all_dead_letters_matching_a_filter_spares_the_rest(staff, queues, redis_db):
