@@ -163,14 +163,19 @@ def test_a_new_user_walks_the_tour_and_stops_the_demo_with_sigint(browser, demo,
         assert page.get_by_text(text).count() > 0, name
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
-    # 5. `scalejobs status` in another terminal finds the demo's Redis.
+    # 5. The autoscaling metrics the leader publishes, as a Prometheus scrape sees them.
+    metrics = page.goto("/scalejobs/metrics")
+    assert metrics is not None and metrics.status == 200
+    assert 'scalejobs_queue_backlog{queue="default"}' in page.content()
+
+    # 6. `scalejobs status` in another terminal finds the demo's Redis.
     status = demo.manage("scalejobs", "status")
     assert status.returncode == 0, status.stderr
     assert "Workers: 2" in status.stdout
     assert "ECS tasks protected" in status.stdout
     page.context.close()
 
-    # 6. SIGINT from a script stops everything and cleans up.
+    # 7. SIGINT from a script stops everything and cleans up.
     os.kill(demo.process.pid, signal.SIGINT)
     assert demo.process.wait(120) == 0, demo.output()
     assert not (STATE / "redis-url").exists()
