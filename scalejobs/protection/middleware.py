@@ -27,7 +27,9 @@ class ECSProtection(dramatiq.Middleware):
         self._actors: dict[str, tuple[bool, float | None]] = {}
         self._default_limit: float | None = None
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before, not after: Dramatiq starts the worker threads between the two hooks, and a
+        # job taken then would run unprotected to its end (issue 13).
         from ..conf import get_settings
         from . import runtime
 
