@@ -46,3 +46,12 @@ def unprotected_hold(token: str, seconds: float) -> None:
     _log(STARTED, token, started)
     time.sleep(seconds)
     _log(FINISHED, token, started)
+
+
+@scalejobs.job(max_retries=0, time_limit=3000)
+def brief_hold(token: str, seconds: float) -> None:
+    """A job whose 3 s time limit fits inside the drain budget: ``protect="auto"`` skips protection."""
+    started = time.time()
+    _log(STARTED, token, started)
+    time.sleep(seconds)
+    _log(FINISHED, token, started)

@@ -16,6 +16,7 @@ class Recorder:
 
     def claim(self, key, *, message_id, actor, time_limit):
         self.claims.append((message_id, actor, time_limit))
+        return True
 
     def release(self, key, message_id):
         self.releases.append(message_id)
@@ -64,3 +65,17 @@ def test_a_skipped_message_releases_without_having_claimed(stub):
     middleware.after_skip_message(broker, message)
     assert middleware.engine.releases == [message.message_id]
     assert middleware.engine.claims == []
+
+
+def test_protect_auto_protects_only_jobs_whose_time_limit_exceeds_the_drain_budget(stub):
+    broker, middleware = stub
+    middleware.budget = 25.0
+    short = dramatiq.actor(lambda: None, actor_name="short", broker=broker, time_limit=20_000)
+    long = dramatiq.actor(lambda: None, actor_name="long", broker=broker, time_limit=30_000)
+    plain = dramatiq.actor(lambda: None, actor_name="plain", broker=broker)
+    forced = dramatiq.actor(lambda: None, actor_name="forced", broker=broker, time_limit=20_000, protect=True)
+    auto = dramatiq.actor(lambda: None, actor_name="auto", broker=broker, time_limit=20_000, protect="auto")
+    for actor in (short, long, plain, forced, auto):
+        middleware.before_process_message(broker, message_of(actor))
+    middleware.before_process_message(broker, message_of(short, time_limit=60_000))
+    assert [actor for _, actor, _ in middleware.engine.claims] == ["long", "plain", "forced", "short"]
