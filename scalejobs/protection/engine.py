@@ -186,9 +186,11 @@ class TaskProtection:
             return True
         claim = self._claims.pop(key, None)
         if claim is not None and not claim.stuck:
+            # The job never ran: leave _last_busy alone, so no idle grace asks ECS again for it.
             self._active -= 1
-            if self._active == 0:
-                self._last_busy = self.clock()
+        if self._active == 0:
+            # Publish at the next tick that this process is idle, not busy for a whole lease.
+            self._lease_until = 0.0
         return False
 
     def release(self, key: Hashable, message_id: str) -> None:

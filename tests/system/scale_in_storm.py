@@ -16,7 +16,7 @@ target is 0), the jobs completed more or less than once, the hand-backs,
 and ECS agent calls per busy period; ``--naive`` runs the seed's design
 (``naive_protection``: one call per job, no hand-back) through the same
 simulator for comparison. ``--json`` prints the figures as JSON,
-``--report PATH`` appends them to a Markdown file. The module is longer than
+``--report PATH`` writes them to a Markdown file. The module is longer than
 most so the whole scenario reads top to bottom.
 """
 
@@ -177,6 +177,7 @@ def run(storm: Storm, workdir: Path) -> dict[str, Any]:
         "agent calls refused (task stopping)": sum(isinstance(call.response, dict) and "failure" in call.response for call in puts),
         "busy periods": (periods := busy_periods(records, protected, PROTECTION["IDLE_GRACE_SECONDS"])),
         "agent calls per busy period": round(len(puts) / max(1, periods), 1),
+        "accepted agent calls per busy period": round(sum(call.status == 200 and "protection" in call.response for call in puts) / max(1, periods), 1),
     }
 
 
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--naive", action="store_true", help="also run the seed's naive design through the same storm")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--report", type=Path, help="append the figures as Markdown to this file")
+    parser.add_argument("--report", type=Path, help="write the figures as Markdown to this file")
     parser.add_argument("--logs", type=Path, help="keep the workers' logs in this folder")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -273,8 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         print(markdown(results))
     if args.report:
-        with args.report.open("a") as report:
-            report.write(markdown(results))
+        args.report.write_text(markdown(results))
     failed = results[0]["jobs cut short"] or results[0]["jobs completed exactly once"] != storm.jobs
     sys.exit(1 if failed else 0)
 
