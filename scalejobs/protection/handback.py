@@ -86,6 +86,11 @@ class StandDown:
             logger.info("Handed %s %s back to queue %r (%s).", message.actor_name, message.message_id, message.queue_name, reason)
         return HandedBack(f"handed back: {reason}")
 
+    @property
+    def active(self) -> bool:
+        """Whether the process is standing down: any message that reaches a thread goes back."""
+        return self._timer is not None
+
     def _resume(self) -> None:
         with self._lock:
             self._timer = None

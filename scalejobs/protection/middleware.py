@@ -56,15 +56,19 @@ class ECSProtection(dramatiq.Middleware):
         self._running[key] = message
         if self.engine is None:
             return
-        protect, time_limit = self._options(broker, message)
-        if not protect:
-            return
-        admitted = self.engine.claim(key, message_id=message.message_id, actor=message.actor_name, time_limit=time_limit)
-        if admitted and not self._stopping:
-            return
-        self.engine.release(key, message.message_id)
-        reason = "the worker is stopping" if self._stopping else "ECS refused to protect this task"
-        handed_back = self.stand_down.hand_back(broker, message, reason)
+        if self.stand_down is not None and self.stand_down.active:
+            # A thread that was waiting for work when the process stood down still gets some.
+            reason = "this process is standing down"
+        else:
+            protect, time_limit = self._options(broker, message)
+            if not protect:
+                return
+            admitted = self.engine.claim(key, message_id=message.message_id, actor=message.actor_name, time_limit=time_limit)
+            if admitted and not self._stopping:
+                return
+            self.engine.release(key, message.message_id)
+            reason = "the worker is stopping" if self._stopping else "ECS refused to protect this task"
+        handed_back = self.stand_down.hand_back(broker, message, reason) if self.stand_down is not None else None
         if handed_back is not None:
             self._running.pop(key, None)
             raise handed_back
