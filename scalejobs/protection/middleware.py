@@ -12,6 +12,8 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import TimeLimit
 
+from .handback import HandedBack
+
 
 class ECSProtection(dramatiq.Middleware):
     """Protect the ECS task from scale-in while any job that needs it runs.
@@ -68,10 +70,14 @@ class ECSProtection(dramatiq.Middleware):
                 return
             self.engine.release(key, message.message_id)
             reason = "the worker is stopping" if self._stopping else "ECS refused to protect this task"
+        if self._running.pop(key, None) is None:
+            # The drain gave up waiting for this thread and sent the message back already.
+            raise HandedBack("handed back by the drain")
         handed_back = self.stand_down.hand_back(broker, message, reason) if self.stand_down is not None else None
-        if handed_back is not None:
-            self._running.pop(key, None)
-            raise handed_back
+        if handed_back is None:
+            self._running[key] = message
+            return
+        raise handed_back
 
     def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *, result: Any = None, exception: BaseException | None = None) -> None:
         key = threading.get_ident()
