@@ -4,22 +4,30 @@
 ``{"ProtectionEnabled": bool[, "ExpiresInMinutes": n]}`` (the agent rejects
 unknown keys). The answer is judged by its body: ``protection``, ``failure``
 (still HTTP 200) or ``error`` (``Code``/``Message``; throttling arrives as
-HTTP 400). Connections go straight to the agent (no proxy) with separate,
-tight connect and read timeouts, so a hung agent delays a job by at most
-their sum.
+HTTP 400). Connections go straight to the agent (no proxy). One call is
+bounded as a whole: connect, send and every read share one deadline (the
+connect timeout plus the read timeout, on the monotonic clock), and an
+answer over 64 KiB is dropped unread, so neither a hung nor a dribbling nor
+a flooding agent delays a job longer than that sum or grows the worker.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import socket
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from .transport import Outcome, TaskIdentity, parse_timestamp
 
 PATH = "/task-protection/v1/state"
+# The agent's answers are a few hundred bytes; anything past this is not the agent talking.
+MAX_ANSWER_BYTES = 64 * 1024
+# Room for the status line and headers on top of the body.
+HEADER_ALLOWANCE = 16 * 1024
 
 
 class AgentTransport:
@@ -54,27 +62,82 @@ class AgentTransport:
 def request(
     method: str, url: str, body: dict[str, Any] | None, connect_timeout: float, read_timeout: float
 ) -> tuple[int, bytes]:
-    """Make one HTTP request with separate connect and read timeouts; return status and body."""
+    """Make one HTTP request bounded as a whole; return status and body.
+
+    The connect, the send and every read share one deadline of
+    ``connect_timeout + read_timeout`` on the monotonic clock, so an agent
+    that dribbles a byte at a time cannot stretch the call; answers larger
+    than ``MAX_ANSWER_BYTES`` are refused without being read to the end.
+    """
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise OSError(f"not an http:// URL: {url!r}")
-    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=connect_timeout)
+    deadline = time.monotonic() + connect_timeout + read_timeout
+    data = b"" if body is None else json.dumps(body).encode()
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    head = [f"{method} {path} HTTP/1.1", f"Host: {parts.netloc}", "Accept: application/json", "Connection: close"]
+    if body is not None:
+        head += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
     try:
-        connection.connect()
-        assert connection.sock is not None
-        connection.sock.settimeout(read_timeout)
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Accept": "application/json"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request(method, path, body=data, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
+        sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=connect_timeout)
     except socket.timeout as error:
-        raise TimeoutError(f"no answer from {parts.netloc} within the timeout") from error
+        raise TimeoutError(f"no connection to {parts.netloc} within {connect_timeout} s") from error
+    try:
+        sock.settimeout(_remaining(deadline, parts.netloc))
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        response = http.client.HTTPResponse(_DeadlineSocket(sock, deadline, parts.netloc), method=method)  # type: ignore[arg-type]
+        response.begin()
+        length = response.getheader("Content-Length")
+        if length is not None and length.isdigit() and int(length) > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"{parts.netloc} answered {int(length)} bytes, more than {MAX_ANSWER_BYTES}")
+        payload = response.read(MAX_ANSWER_BYTES + 1)
+        if len(payload) > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"{parts.netloc} answered more than {MAX_ANSWER_BYTES} bytes")
+        return response.status, payload
+    except socket.timeout as error:
+        raise TimeoutError(f"no full answer from {parts.netloc} within the timeout") from error
     finally:
-        connection.close()
+        sock.close()
+
+
+class AnswerTooLarge(OSError):
+    """Raised when the agent's answer exceeds ``MAX_ANSWER_BYTES``."""
+
+
+def _remaining(deadline: float, netloc: str) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no full answer from {netloc} within the timeout")
+    return left
+
+
+class _DeadlineSocket:
+    """Give ``http.client`` a socket whose every read waits only for what is left of the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float, netloc: str) -> None:
+        self._raw = _DeadlineReader(sock, deadline, netloc)
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(self._raw)
+
+
+class _DeadlineReader(io.RawIOBase):
+    def __init__(self, sock: socket.socket, deadline: float, netloc: str) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._netloc = netloc
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(_remaining(self._deadline, self._netloc))
+        count = self._sock.recv_into(buffer)
+        self._read += count
+        if self._read > MAX_ANSWER_BYTES + HEADER_ALLOWANCE:
+            raise AnswerTooLarge(f"{self._netloc} answered more than {MAX_ANSWER_BYTES} bytes")
+        return count
 
 
 def judge(status: int, payload: bytes) -> Outcome:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 logger = logging.getLogger("scalejobs.protection")
 
 
-def drain(worker: Any, budget: float, running: Mapping[int, Any], clock: Callable[[], float] = time.monotonic) -> list[Any]:
+def drain(worker: Any, budget: float, running: MutableMapping[int, Any], clock: Callable[[], float] = time.monotonic) -> list[Any]:
     """Let ``worker``'s jobs finish within ``budget`` seconds; requeue and return the rest.
 
     ``running`` maps a worker thread's ident to the message it is processing.
@@ -48,7 +48,9 @@ def drain(worker: Any, budget: float, running: Mapping[int, Any], clock: Callabl
     late = [thread for thread in threads if thread.is_alive()]
     handed_back = []
     for thread in late:
-        message = running.get(thread.ident)  # type: ignore[arg-type]
+        # Pop, not get: a thread still waiting for its claim hands its message back itself,
+        # and whichever side takes it from ``running`` first is the only one to send it back.
+        message = running.pop(thread.ident, None)  # type: ignore[arg-type]
         if message is None:
             continue
         try:

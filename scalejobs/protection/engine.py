@@ -146,14 +146,19 @@ class TaskProtection:
         self._last_busy = 0.0
         self._lease_until = 0.0
         self._quiet_until = 0.0
+        self._refused = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._complained_at = 0.0
 
     # -- the hot path ------------------------------------------------------------------------
 
-    def claim(self, key: Hashable, *, message_id: str, actor: str, time_limit: float | None) -> None:
-        """Hold protection for a job about to start; ``time_limit`` in seconds (None: none)."""
+    def claim(self, key: Hashable, *, message_id: str, actor: str, time_limit: float | None) -> bool:
+        """Hold protection for a job about to start; ``time_limit`` in seconds (None: none).
+
+        Return False, holding nothing, when ECS refused to protect the task
+        because it is going away: the job must not start here.
+        """
         now = self.clock()
         stuck_at = None if time_limit is None else now + time_limit + self.policy.stuck_after
         with self._lock:
@@ -164,14 +169,29 @@ class TaskProtection:
             self._claims[key] = Claim(message_id=message_id, actor=actor, started_at=now, stuck_at=stuck_at)
             self._active += 1
             if self.task is None or (now < self._lease_until - self.policy.lease / 2 and now < self._quiet_until):
-                return
+                return self._admit(key)
             try:
                 decision = self._publish(now, jobs="")
             except Exception as error:
                 self._complain("could not publish this process's jobs", error)
-                return
+                return True
         if decision.action != "none":
             self._converge(deadline=now + self.policy.call_timeout, blocking=True)
+        with self._lock:
+            return self._admit(key)
+
+    def _admit(self, key: Hashable) -> bool:
+        """Keep the claim unless the task was refused protection; hold ``self._lock``."""
+        if not self._refused:
+            return True
+        claim = self._claims.pop(key, None)
+        if claim is not None and not claim.stuck:
+            # The job never ran: leave _last_busy alone, so no idle grace asks ECS again for it.
+            self._active -= 1
+        if self._active == 0:
+            # Publish at the next tick that this process is idle, not busy for a whole lease.
+            self._lease_until = 0.0
+        return False
 
     def release(self, key: Hashable, message_id: str) -> None:
         """Let go of the claim of a finished (or skipped) job; ignore jobs never claimed."""
@@ -228,6 +248,7 @@ class TaskProtection:
         return {"process_timeout": p.process_timeout, "data_ttl": p.data_ttl, "idle_grace": p.idle_grace, "renew_before": p.renew_before}
 
     def _remember(self, decision: Decision, now: float) -> None:
+        self._refused = decision.refused
         if decision.recheck_at > now:
             quiet = decision.recheck_at
         elif decision.backoff_until > now:
@@ -310,6 +331,8 @@ class TaskProtection:
         )
         logger.log(verdict.level, verdict.message)
         fields = verdict.fields
+        if "refused_at" in fields:
+            self._refused = bool(fields["refused_at"])
         try:
             self.ledger.record(self.task.task_arn, self.process_id, decision.action, fields, verdict.entry, data_ttl=self.policy.data_ttl)
         except Exception as error:

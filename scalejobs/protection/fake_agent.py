@@ -43,6 +43,10 @@ class Reply:
     status: int | None = None
     body: Any = None
     delay: float = 0.0
+    # Seconds between bytes of the answer (0: send it at once).
+    dribble: float = 0.0
+    # Pad the answer to this many bytes of JSON whitespace, streamed (0: no padding).
+    size: int = 0
 
     @classmethod
     def ok(cls, *, delay: float = 0.0) -> Reply:
@@ -104,6 +108,26 @@ class Reply:
         return cls(status=then.status, body=then.body, delay=seconds)
 
     @classmethod
+    def stopping(cls) -> Reply:
+        """Refuse to protect a task that ECS is stopping (scale-in chose it): HTTP 200 with a ``failure``.
+
+        ECS does not document the reason it gives; any reason other than
+        ``TASK_NOT_VALID`` means the same to the workers.
+        """
+        return cls.failure("TASK_STOPPING", "The task is being stopped and cannot be protected")
+
+    @classmethod
+    def dribbling(cls, every: float = 0.5, then: Reply | None = None) -> Reply:
+        """Answer like ``then`` (default: success), one byte every ``every`` seconds."""
+        then = then or cls.ok()
+        return cls(status=then.status, body=then.body, delay=then.delay, dribble=every)
+
+    @classmethod
+    def flood(cls, size: int = 10 * 1024 * 1024) -> Reply:
+        """Answer HTTP 200 with ``size`` bytes: a valid protection document padded with whitespace."""
+        return cls(size=size)
+
+    @classmethod
     def hang(cls) -> Reply:
         """Never answer (until the fake stops)."""
         return cls(delay=3600.0)
@@ -151,6 +175,7 @@ class FakeAgent:
         self.calls: list[Call] = []
         self._scripts: dict[str, deque[Reply]] = {"PUT": deque(), "GET": deque()}
         self._fallback: Reply | None = None
+        self._shape = Reply()
         self._protection = _Protection()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -255,14 +280,16 @@ class FakeAgent:
         error = {"Arn": arn, "Code": code, "Message": message} if arn else {"Code": code, "Message": message}
         return status, {"error": error}
 
-    def handle(self, method: str, path: str, raw: bytes) -> tuple[int, Any, float]:
-        """Answer one request; return status, body and the delay before answering."""
+    def handle(self, method: str, path: str, raw: bytes) -> tuple[int, Any, Reply]:
+        """Answer one request; return status, body and how to send it (delay, dribble, size)."""
         now = time.time()
         body: Any = _decode(raw)
         with self._lock:
+            self._shape = Reply()
             status, response, delay = self._answer(method, path, body, raw, now)
             self.calls.append(Call(at=now, method=method, path=path, body=body, status=status, response=response))
-        return status, response, delay
+            shape = Reply(delay=delay, dribble=self._shape.dribble, size=self._shape.size)
+        return status, response, shape
 
     def _answer(self, method: str, path: str, body: Any, raw: bytes, now: float) -> tuple[int, Any, float]:
         parts = path.split("?")[0].strip("/").split("/")
@@ -287,6 +314,7 @@ class FakeAgent:
             return (*self._error(400, "InvalidParameterException", "Invalid request: does not contain 'ProtectionEnabled' field", self.task_arn), 0.0)
         queue = self._scripts[method]
         reply = queue.popleft() if queue else (self._fallback or Reply.ok())
+        self._shape = reply
         if reply.status is not None:
             response = reply.body
             if isinstance(response, dict) and isinstance(response.get("failure"), dict) and not response["failure"].get("Arn"):
@@ -373,27 +401,41 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if self.path.startswith("/_fake/"):
             status, body = fake.control(method, self.path, raw)
-            delay = 0.0
+            shape = Reply()
         else:
-            status, body, delay = fake.handle(method, self.path, raw)
-        if delay and fake._stopping.wait(delay):
+            status, body, shape = fake.handle(method, self.path, raw)
+        if shape.delay and fake._stopping.wait(shape.delay):
             return
-        self._send(status, body)
+        self._send(status, body, shape, fake._stopping)
 
-    def _send(self, status: int, body: Any) -> None:
+    def _send(self, status: int, body: Any, shape: Reply, stopping: threading.Event) -> None:
         if isinstance(body, str):
             payload, kind = body.encode(), "text/plain; charset=utf-8"
         else:
             payload, kind = json.dumps(body).encode(), "application/json"
+        padding = max(0, shape.size - len(payload))
         try:
             self.send_response(status)
             self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
+            if not shape.dribble and not shape.size:
+                # Dribbles and floods announce no length: only the reader's deadline and cap stop them.
+                self.send_header("Content-Length", str(len(payload) + padding))
             if status == 429:
                 self.send_header("X-Rate-Limit-Limit", "40.00")
                 self.send_header("X-Rate-Limit-Duration", "1")
             self.end_headers()
+            if shape.dribble:
+                for index in range(len(payload)):
+                    self.wfile.write(payload[index : index + 1])
+                    self.wfile.flush()
+                    if stopping.wait(shape.dribble):
+                        return
+                return
             self.wfile.write(payload)
+            chunk = b" " * 65536
+            while padding > 0:
+                self.wfile.write(chunk[:padding])
+                padding -= len(chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass
 

@@ -43,6 +43,8 @@ class Decision:
     failures: int
     since: float
     busy: bool
+    # ECS refused to protect the task (not TASK_NOT_VALID): it is going away, so jobs must not start.
+    refused: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,7 +147,7 @@ class TaskLedger:
             reply = self._sync(keys=keys, args=args)
         except redis.RedisError as error:
             raise StoreUnavailable(f"protection sync for task {task!r} failed: {error}") from error
-        action, status, expires, backoff, recheck, failures, since, busy = (part.decode() for part in reply)
+        action, status, expires, backoff, recheck, failures, since, busy, refused = (part.decode() for part in reply)
         return Decision(
             action=action,
             status=status,
@@ -155,6 +157,7 @@ class TaskLedger:
             failures=int(float(failures)),
             since=float(since),
             busy=busy == "1",
+            refused=refused == "1",
         )
 
     def record(

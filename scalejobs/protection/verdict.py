@@ -7,6 +7,14 @@ HTTP 429), server errors (5xx, 504 ``RequestCanceled``) and unreachable
 agents are retried with exponential backoff and full jitter. Any other
 answer is retried the same way, at most ``UNKNOWN_RETRY_LIMIT`` times in a
 row, then switched off like a refusal.
+
+A ``failure`` other than ``TASK_NOT_VALID`` answering an enable while the
+task is unprotected is a refusal: ECS is stopping the task (scale-in chose
+it), as the ECS team's own example reads it. The task's record then says
+``refused_at``, and the workers hand their jobs back instead of starting
+them. After ``HANDBACK_LIMIT`` refusals in a row the task is presumed not to
+be going away after all (every task refuses, say, ``DEPLOYMENT_BLOCKED``):
+its jobs run unprotected, so work never stalls.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ SWITCH_OFF_CODES = frozenset({"TASK_NOT_VALID", "AccessDeniedException"})
 RETRY_CODES = frozenset({"ThrottlingException", "RequestCanceled"})
 # Consecutive unrecognised answers before protection is switched off until the re-check.
 UNKNOWN_RETRY_LIMIT = 5
+# Consecutive refusals during which a task's jobs are handed back rather than run unprotected.
+HANDBACK_LIMIT = 3
 FIXES = {
     "TASK_NOT_VALID": "run the workers as an ECS service (tasks started by RunTask cannot be protected), "
     "or set SCALEJOBS['PROTECTION']['ENABLED'] = False",
@@ -87,20 +97,24 @@ def judge(
             expires = min(expires, outcome.expires_at)
         renewed = decision.status == "on"
         since = decision.since if renewed and decision.since else now
-        fields.update(status="on", expires_at=repr(expires), since=repr(since), failures="0", backoff_until="", recheck_at="", switched_off="")
+        fields.update(
+            status="on", expires_at=repr(expires), since=repr(since), failures="0", backoff_until="", recheck_at="", switched_off="", refused_at=""
+        )
         event = "renewed" if renewed else "protected"
         entry.update(event=event, detail=f"protected until {clock_time(expires)}")
         what = "protection renewed" if renewed else "protected"
         return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} {what} until {clock_time(expires)}.")
     if result == "ok":
-        fields.update(status="off", expires_at="", since="", failures="0", backoff_until="", recheck_at="", switched_off="")
+        fields.update(status="off", expires_at="", since="", failures="0", backoff_until="", recheck_at="", switched_off="", refused_at="")
         entry.update(event="released", detail="protection released")
         return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} protection released.")
     failures = decision.failures + 1
     if result == "switch off" or (result == "capped" and failures >= UNKNOWN_RETRY_LIMIT):
         recheck = now + policy.recheck_after
         fix = FIXES.get(outcome.code, "check that this worker can reach the ECS agent and what it answers")
-        fields.update(switched_off=outcome.code or "unrecognised answers", recheck_at=repr(recheck), backoff_until="", failures=str(failures))
+        fields.update(
+            switched_off=outcome.code or "unrecognised answers", recheck_at=repr(recheck), backoff_until="", failures=str(failures), refused_at=""
+        )
         entry.update(event="switched off", detail=f"{outcome.describe()}; next try at {clock_time(recheck)}")
         message = (
             f"ECS protection is switched off for task {task} until {clock_time(recheck)}: {outcome.describe()}. "
@@ -111,9 +125,33 @@ def judge(
     fields.update(failures=str(failures), backoff_until=repr(now + delay))
     if uncertain(outcome) and not (action == "enable" and decision.status == "on" and decision.expires_at > now):
         fields["status"] = "unknown"
+    protected = decision.status == "on" and decision.expires_at > now
+    if outcome.kind == "failure" and action == "enable" and not protected:
+        return _refusal(fields, entry, outcome, failures=failures, delay=delay, now=now, task=task)
     entry.update(event="failed", detail=f"{action}: {outcome.describe()}")
     message = f"ECS protection call ({action}) for task {task} failed: {outcome.describe()}; retrying in {delay:.1f} s."
     return Verdict(fields=fields, entry=entry, level=logging.WARNING, message=message)
+
+
+def _refusal(
+    fields: dict[str, str], entry: dict[str, Any], outcome: Outcome, *, failures: int, delay: float, now: float, task: str
+) -> Verdict:
+    """Judge ECS refusing to protect an unprotected task: hand jobs back, unless it keeps refusing."""
+    if failures <= HANDBACK_LIMIT:
+        fields["refused_at"] = repr(now)
+        entry.update(event="refused", detail=f"{outcome.describe()}; jobs go back to their queues")
+        message = (
+            f"ECS refused to protect task {task}: {outcome.describe()}. The task is presumably being stopped: "
+            f"its jobs go back to their queues instead of starting here; asking again in {delay:.1f} s."
+        )
+        return Verdict(fields=fields, entry=entry, level=logging.WARNING, message=message)
+    fields["refused_at"] = ""
+    entry.update(event="failed", detail=f"refused {failures} times in a row: {outcome.describe()}; jobs run unprotected")
+    message = (
+        f"ECS refused to protect task {task} {failures} times in a row ({outcome.describe()}); "
+        f"jobs now run unprotected; asking again in {delay:.1f} s."
+    )
+    return Verdict(fields=fields, entry=entry, level=logging.ERROR, message=message)
 
 
 def clock_time(moment: float) -> str:

@@ -46,3 +46,26 @@ def unprotected_hold(token: str, seconds: float) -> None:
     _log(STARTED, token, started)
     time.sleep(seconds)
     _log(FINISHED, token, started)
+
+
+@scalejobs.job(max_retries=0, time_limit=3000)
+def brief_hold(token: str, seconds: float) -> None:
+    """A job whose 3 s time limit fits inside the drain budget: ``protect="auto"`` skips protection."""
+    started = time.time()
+    _log(STARTED, token, started)
+    time.sleep(seconds)
+    _log(FINISHED, token, started)
+
+
+STORM = "tests:protection:storm"
+
+
+@scalejobs.job(max_retries=0, queue_name="protection-storm")
+def storm_job(token: str, seconds: float) -> None:
+    """A job of the scale-in storm: record start, end, and the ECS task (agent endpoint) it ran on."""
+    task = os.environ.get("ECS_AGENT_URI", "").rsplit("/", 1)[-1]
+    client = redis_client()
+    started = time.time()
+    client.rpush(STORM, f"start|{token}|{task}|{os.getpid()}|{started!r}")
+    time.sleep(seconds)
+    client.rpush(STORM, f"end|{token}|{task}|{os.getpid()}|{time.time()!r}")

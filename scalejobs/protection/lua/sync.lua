@@ -4,7 +4,8 @@
 -- KEYS[1] tasks    set     ids of tasks with workers (the admin's index)
 -- KEYS[2] alive    string  exists while some process of the task heartbeats (PX)
 -- KEYS[3] state    hash    status ("on"/"off"/"unknown"), since, expires_at, backoff_until,
---                          failures, recheck_at, switched_off, idle_since, last_call
+--                          failures, recheck_at, switched_off, idle_since, last_call,
+--                          refused_at (ECS refused to protect the task: it is going away)
 -- KEYS[4] procs    zset    process id -> last heartbeat (seconds)
 -- KEYS[5] leases   zset    process id -> busy until (its last job's end once idle)
 -- KEYS[6] jobs     hash    process id -> JSON: the process and its jobs in flight
@@ -18,7 +19,7 @@
 -- ARGV[9] renew before (s)       ARGV[10] lock ttl (ms), or "" to decide without locking
 -- ARGV[11] history length        ARGV[12...] history entries (JSON) to record
 --
--- Returns {action, status, expires_at, backoff_until, recheck_at, failures, since, busy};
+-- Returns {action, status, expires_at, backoff_until, recheck_at, failures, since, busy, refused};
 -- action is "none", "enable", "disable" or "wait" (a call is in flight already).
 
 local tasks, alive, state, procs, leases, jobs, history, lock = unpack(KEYS)
@@ -47,7 +48,8 @@ if ARGV[4] ~= "" then
     end
 end
 
-local fields = redis.call("hmget", state, "status", "expires_at", "backoff_until", "recheck_at", "failures", "since", "idle_since")
+local fields = redis.call("hmget", state, "status", "expires_at", "backoff_until", "recheck_at", "failures", "since", "idle_since",
+                          "refused_at")
 local status = fields[1] or "off"
 local expires = tonumber(fields[2] or "0")
 local backoff = tonumber(fields[3] or "0")
@@ -111,5 +113,6 @@ for _, key in ipairs({state, procs, leases, jobs, history}) do
     redis.call("pexpire", key, ttl)
 end
 
+local refused = fields[8] and status ~= "on"
 return {action, status, tostring(expires), tostring(backoff), tostring(recheck), tostring(failures),
-        tostring(since), busy and "1" or "0"}
+        tostring(since), busy and "1" or "0", refused and "1" or "0"}

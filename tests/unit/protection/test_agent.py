@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
+import tracemalloc
 
 import pytest
 
-from scalejobs.protection.agent import AgentTransport, judge, read_task_metadata, request
+from scalejobs.protection.agent import AgentTransport, AnswerTooLarge, judge, read_task_metadata, request
 from scalejobs.protection.fake_agent import FakeAgent, Reply
 from scalejobs.protection.verdict import classify
 
@@ -120,3 +122,41 @@ def test_protection_lapses_at_its_expiry_in_the_fake(agent, monkeypatch):
     later = time.time() + 61
     monkeypatch.setattr("scalejobs.protection.fake_agent.time.time", lambda: later)
     assert transport(agent).read().enabled is False
+
+
+def test_an_agent_dribbling_its_answer_is_cut_off_at_the_call_deadline_not_per_read(agent):
+    # Each byte comes within the read timeout; the whole answer would take about a minute.
+    agent.script(Reply.dribbling(every=0.2))
+    outcome = AgentTransport(agent.agent_uri, connect_timeout=0.5, read_timeout=0.5).update(enabled=True, expires_minutes=5)
+    assert outcome.kind == "unreachable"
+    assert "TimeoutError" in outcome.message
+
+
+def test_a_ten_megabyte_answer_is_refused_after_at_most_80_kib_read(agent):
+    agent.script(Reply.flood(10 * 1024 * 1024))
+    tracemalloc.start()
+    try:
+        outcome = transport(agent).update(enabled=True, expires_minutes=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert outcome.kind == "unreachable"
+    assert "more than 65536 bytes" in outcome.message
+    assert peak < 1024 * 1024
+
+
+def test_an_answer_announcing_more_than_64_kib_is_refused_unread():
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer():
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n{")
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        with pytest.raises(AnswerTooLarge, match="10485760 bytes"):
+            request("GET", f"http://127.0.0.1:{port}/", None, 1.0, 1.0)
+        thread.join()
