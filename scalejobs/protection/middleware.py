@@ -45,6 +45,10 @@ class ECSProtection(dramatiq.Middleware):
         from . import runtime
         from .handback import StandDown
 
+        # A fresh start: one broker (and this middleware) may serve one worker after another.
+        self._stopping = False
+        self._running.clear()
+        self._actors.clear()
         self.budget = get_settings().protection.shutdown_budget_seconds
         limits = [m.time_limit for m in broker.middleware if isinstance(m, TimeLimit)]
         self._default_limit = limits[0] / 1000 if limits else None
