@@ -118,6 +118,10 @@ DEFAULTS: dict[str, Any] = {
         # Recoveries and poisoned messages kept for the admin page.
         "HISTORY": 50,
     },
+    "BATCH": {
+        # Days a finished batch's status is kept; an unfinished batch is never expired.
+        "EXPIRY_DAYS": 30,
+    },
 }
 
 # The keys of one SCALEJOBS["PERIODIC"]["ENTRIES"] value, with their defaults.
@@ -229,6 +233,13 @@ class ReliabilitySettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BatchSettings:
+    """How long finished batches are kept."""
+
+    expiry_days: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every scalejobs setting, validated."""
 
@@ -242,6 +253,7 @@ class Settings:
     throttle: ThrottleSettings = field(repr=False)
     protection: ProtectionSettings = field(repr=False)
     reliability: ReliabilitySettings = field(repr=False)
+    batch: BatchSettings = field(repr=False)
 
 
 def _value(
@@ -356,6 +368,12 @@ def _reliability(raw: Mapping[str, Any], path: str) -> ReliabilitySettings:
     )
 
 
+def _batch(raw: Mapping[str, Any], path: str) -> BatchSettings:
+    section = _section(raw, path, "BATCH")
+    days = _value(section, f"{path}['BATCH']", "EXPIRY_DAYS", (int, float), _positive_number, "a positive number of days")
+    return BatchSettings(expiry_days=float(days))
+
+
 def _count_or_none(value: Any) -> bool:
     return value is None or (not isinstance(value, bool) and value >= 0)
 
@@ -452,6 +470,7 @@ def build(raw: Any) -> Settings:
         throttle=_throttle(raw, path),
         protection=_protection(raw, path),
         reliability=_reliability(raw, path),
+        batch=_batch(raw, path),
     )
 
 
