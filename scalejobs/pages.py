@@ -45,6 +45,7 @@ SLICE_VIEWS: tuple[str, ...] = (
     "scalejobs.unique.views",
     "scalejobs.throttle.views",
     "scalejobs.reliability.views",
+    "scalejobs.batch.views",
 )
 
 View = Callable[..., HttpResponse]

@@ -1,7 +1,9 @@
 """Jobs the batch tests run in real workers; each records what it did in Redis."""
 
 import json
-import os
+import time
+
+from dramatiq.middleware import CurrentMessage
 
 import scalejobs
 from scalejobs.store import redis_client
@@ -11,17 +13,20 @@ CALLBACKS = "tests:batch:callbacks"
 ATTEMPTS = "tests:batch:attempts"
 
 
-def callbacks() -> list[tuple[str, str, dict]]:
-    """Return ``(kind, batch id, status)`` of every callback run, in order."""
+def callbacks(batch_id: str | None = None) -> list[tuple[str, str, dict, str]]:
+    """Return ``(kind, batch id, status, message id)`` of every callback run, in order."""
     found = []
     for raw in redis_client().lrange(CALLBACKS, 0, -1):
-        kind, batch_id, status = raw.decode().split("|", 2)
-        found.append((kind, batch_id, json.loads(status)))
+        kind, batch, message_id, status = raw.decode().split("|", 3)
+        if batch_id is None or batch == batch_id:
+            found.append((kind, batch, json.loads(status), message_id))
     return found
 
 
 def _callback(kind: str, batch_id: str, status: dict) -> None:
-    redis_client().rpush(CALLBACKS, f"{kind}|{batch_id}|{json.dumps(status)}")
+    message = CurrentMessage.get_current_message()
+    message_id = "" if message is None else message.message_id
+    redis_client().rpush(CALLBACKS, f"{kind}|{batch_id}|{message_id}|{json.dumps(status)}")
 
 
 @scalejobs.job(queue_name="batch", max_retries=3)
@@ -43,8 +48,10 @@ def on_death(batch_id: str, status: dict) -> None:
 
 
 @scalejobs.job(queue_name="batch", max_retries=2, min_backoff=10, max_backoff=100)
-def row(token: str, fail_times: int = 0) -> None:
-    """Fail the first ``fail_times`` attempts (for good if more than the retries), then record ``token``."""
+def row(token: str, fail_times: int = 0, seconds: float = 0.0) -> None:
+    """Take ``seconds``, fail the first ``fail_times`` attempts (for good if more than the retries), then record ``token``."""
+    if seconds:
+        time.sleep(seconds)
     attempts = redis_client().hincrby(ATTEMPTS, token, 1)
     if attempts <= fail_times:
         raise RuntimeError(f"row {token}: attempt {attempts} fails on purpose")
