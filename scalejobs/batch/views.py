@@ -7,7 +7,6 @@ frame (``pages.viewer``) shows "Redis unreachable" instead.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,8 +20,6 @@ from . import engine_from_settings
 LISTED = 100
 # Dead jobs listed on a batch's page.
 DEAD_LISTED = 100
-# What a batch id looks like (uuid4 hex); anything else is not looked up.
-_BATCH_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _time(moment: float | None) -> dt.datetime | None:
@@ -42,10 +39,10 @@ def batches(request: HttpRequest) -> HttpResponse:
 def batch(request: HttpRequest, batch_id: str) -> HttpResponse:
     """Show one batch: counts, times, callbacks, child batches and links to its dead jobs' dead letters."""
     engine = engine_from_settings()
-    status = engine.status(batch_id) if _BATCH_ID.fullmatch(batch_id) else None
+    status = engine.status(batch_id)
     if status is None:
         raise Http404("No such batch (never created, or expired).")
-    dead_letters = reverse("scalejobs_dashboard_dead_letters")
+    dead_letters = reverse("admin:scalejobs_dashboard_dead_letters")
     dead = [
         {"job": job, "url": f"{dead_letters}?{urlencode({'queue': job.queue, 'actor': job.actor})}"}
         for job in engine.dead_jobs(batch_id, DEAD_LISTED)
