@@ -15,16 +15,24 @@ end
 local COUNTER = {F = "retrying", S = "succeeded", D = "dead"}
 local fired = {}
 local added, holds = 0, 0
+local members = {}
 for index = 3, #ARGV do
-  local member = ARGV[index]
-  local state = redis.call("HGET", jobs, member)
+  members[#members + 1] = ARGV[index]
+end
+-- One read and one write for the whole list: flushes carry up to a thousand messages.
+local states = redis.call("HMGET", jobs, unpack(members))
+local writes = {}
+for index, member in ipairs(members) do
+  local state = states[index]
   if not state then
-    redis.call("HSET", jobs, member, "P")
+    writes[#writes + 1] = member
+    writes[#writes + 1] = "P"
     added = added + 1
     holds = holds + 1
   elseif state ~= string.upper(state) then
     state = string.upper(state)
-    redis.call("HSET", jobs, member, state)
+    writes[#writes + 1] = member
+    writes[#writes + 1] = state
     redis.call("HINCRBY", batch, COUNTER[state], 1)
     added = added + 1
     if state == "F" then
@@ -35,6 +43,9 @@ for index = 3, #ARGV do
       fired[#fired + 1] = "on_death"
     end
   end
+end
+if #writes > 0 then
+  redis.call("HSET", jobs, unpack(writes))
 end
 if added > 0 then
   redis.call("HINCRBY", batch, "total", added)
