@@ -27,9 +27,11 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/performance.py $(BENCH_ARGS)
 
-# The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail.
+# The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail;
+# then a batch of 10,000 jobs while a worker is SIGKILLed every 3 s (README, Batches).
 chaos: $(BIN)/.installed
 	$(BIN)/python -m tests.system.chaos --report bench/results/chaos.md
+	$(BIN)/python -m tests.system.batch_chaos --report bench/results/batch-chaos.md
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check

@@ -242,10 +242,33 @@ def run(plan: Plan) -> dict[str, Any]:
     return {"plan": asdict(plan), "rounds": rounds, "failures": failures(rounds), "logs": str(workdir)}
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """Return the report as the Markdown that ``--report`` writes."""
+    plan = result["plan"]
+    lines = [
+        f"Batch chaos: {plan['jobs']:,} jobs per round, {plan['workers']} workers x {plan['threads']} threads, "
+        f"a SIGKILL every {plan['kill_every']} s, heartbeat timeout {plan['heartbeat_ms']} ms, recovery every "
+        f"{plan['recovery_interval']} s. Run with `python -m tests.system.batch_chaos`.",
+        "",
+        "| round | SIGKILLs | succeeded (status / ran) | dead (status / dead letters) | pending | on_complete | on_success | on_death | finished after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for found in result["rounds"]:
+        status, ran = found["status"], found["callback messages"]
+        lines.append(
+            f"| {found['round']} | {found['kills']} | {status['succeeded']:,} / {found['jobs that succeeded']:,} "
+            f"| {status['dead']} / {found['dead letters of the batch']} | {status['pending']} | {ran['complete']} | {ran['success']} "
+            f"| {ran['death']} | {found['finished_seconds']} s |"
+        )
+    lines += ["", f"Failures: {', '.join(result['failures']) or 'none'}."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="the shortened variant that make test runs")
     parser.add_argument("--jobs", type=int, help="how many jobs each round sends")
+    parser.add_argument("--report", type=Path, help="write the figures as Markdown to this file")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     plan = SHORT if args.short else Plan()
@@ -253,6 +276,8 @@ def main(argv: list[str] | None = None) -> None:
         plan = replace(plan, jobs=args.jobs)
     result = run(plan)
     print(json.dumps(result, indent=2, default=str))
+    if args.report:
+        args.report.write_text(markdown(result))
     sys.exit(1 if result["failures"] else 0)
 
 
