@@ -76,3 +76,19 @@ def test_a_child_batch_finishes_before_its_parent_and_counts_as_one_job_of_it(wo
     assert (child.total, child.succeeded, child.parent) == (3, 3, parent.id)
     assert child.finished_at <= status.finished_at
     assert kinds(children[0]) == ["complete"]
+
+
+def test_throttled_jobs_postponed_and_a_dropped_unique_duplicate_leave_the_counts_right(start_worker, broker, redis_db):
+    from tests.testapp.throttle_tasks import concurrency_probe
+    from tests.testapp.unique_tasks import unique_record
+
+    start_worker("--processes", "1", "--threads", "8", "--queues", "batch", "throttle", "unique")
+    with scalejobs.Batch("guarded", on_success=on_success, on_complete=on_complete) as batch:
+        for index in range(6):
+            concurrency_probe.perform_later(f"probe-{index}", 0.5)
+        assert unique_record.perform_later("once") is not None
+        assert unique_record.perform_later("once") is None  # a duplicate: dropped, so not a job of the batch
+
+    wait_for(lambda: kinds(batch.id) == ["complete", "success"], timeout=90)
+    status = scalejobs.Batch.status(batch.id)
+    assert (status.total, status.succeeded, status.failed, status.pending) == (7, 7, 0, 0)
