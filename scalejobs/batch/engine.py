@@ -40,6 +40,7 @@ from redis.commands.core import Script
 
 from ..clock import Clock, system_clock
 from ..keys import KeySpace
+from ..scripting import run_script_many
 
 CALLBACKS = ("on_success", "on_complete", "on_death")
 # How long a fired callback may wait in ``due`` before a sweep sends it again.
@@ -174,6 +175,12 @@ class BatchEngine:
             keys=[self.due_key], args=[self.prefix, batch_id, member, state, self.expiry_seconds, self._now(), origin]
         )
         return _pairs(reply)
+
+    def settle_many(self, outcomes: Sequence[tuple[str, str, str, str]]) -> list[tuple[str, str]]:
+        """Settle each ``(batch id, member, state, origin)`` in order, in one round trip; return the callbacks that fired."""
+        now = self._now()
+        calls = [([self.due_key], [self.prefix, batch_id, member, state, self.expiry_seconds, now, origin]) for batch_id, member, state, origin in outcomes]
+        return [pair for reply in run_script_many(self.client, self._scripts["settle"], calls) for pair in _pairs(reply)]
 
     def release(self, batch_id: str, hold: str) -> list[tuple[str, str]]:
         """Release the hold ``hold``; return the callbacks that fired (the batch may have finished)."""

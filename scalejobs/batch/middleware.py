@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import deque
 from typing import Any
 
 import dramatiq
@@ -35,6 +37,9 @@ class Batches(dramatiq.Middleware):
 
     def __init__(self) -> None:
         self._sweep: CallbackSweep | None = None
+        # Outcomes (batch id, message id, state, origin) noted by job threads, recorded before the ack.
+        self._outcomes: deque[tuple[str, str, str, str]] = deque()
+        self._recording = threading.Lock()
 
     def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
         batch = open_batch()
@@ -61,9 +66,9 @@ class Batches(dramatiq.Middleware):
         if BATCH_OPTION not in message.options:
             return
         if exception is None:
-            self._settle(broker, message, "S")
+            self._note(message, "S")
         else:
-            self._settle(broker, message, "D" if message.failed else "F")
+            self._note(message, "D" if message.failed else "F")
 
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         run_in(None)
@@ -71,7 +76,15 @@ class Batches(dramatiq.Middleware):
             return
         # A message skipped without failing (postponed by a throttle, a stale copy) runs later.
         if message.failed:
-            self._settle(broker, message, "D")
+            self._note(message, "D")
+
+    def before_ack(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        if BATCH_OPTION in message.options:
+            self._record(broker)
+
+    def before_nack(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        if BATCH_OPTION in message.options:
+            self._record(broker)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self._sweep = CallbackSweep(batch_engine_for(), broker)
@@ -82,21 +95,33 @@ class Batches(dramatiq.Middleware):
             self._sweep.stop()
             self._sweep = None
 
-    def _settle(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, state: str) -> None:
-        # Before the ack: a job whose outcome is lost would hold its batch open for ever.
-        engine = batch_engine_for()
-        origin = f"{message.actor_name}|{message.queue_name}"
-        deadline = time.monotonic() + SETTLE_PATIENCE
-        delay = 0.1
-        while True:
-            try:
-                fired = engine.settle(message.options[BATCH_OPTION], message.message_id, state, origin=origin)
-                break
-            except (redis.ConnectionError, redis.TimeoutError) as error:
-                if time.monotonic() > deadline:
-                    logger.error("scalejobs: gave up recording that message %s of batch %s ended: %s", message.message_id, message.options[BATCH_OPTION], error)
-                    return
-                logger.warning("scalejobs: Redis unreachable, retrying to record the end of message %s: %s", message.message_id, error)
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+    def _note(self, message: dramatiq.MessageProxy, state: str) -> None:
+        self._outcomes.append((message.options[BATCH_OPTION], message.message_id, state, f"{message.actor_name}|{message.queue_name}"))
+
+    def _record(self, broker: dramatiq.Broker) -> None:
+        """Record every outcome noted so far, in one round trip, before the ack that called this.
+
+        A job whose outcome is lost would hold its batch open for ever, so the
+        ack waits: under the lock, a second consumer thread whose outcome is
+        in flight waits for it too. Acks of a burst of short jobs share one
+        round trip.
+        """
+        with self._recording:
+            outcomes = [self._outcomes.popleft() for _ in range(len(self._outcomes))]
+            if not outcomes:
+                return
+            engine = batch_engine_for()
+            deadline = time.monotonic() + SETTLE_PATIENCE
+            delay = 0.1
+            while True:
+                try:
+                    fired = engine.settle_many(outcomes)
+                    break
+                except (redis.ConnectionError, redis.TimeoutError) as error:
+                    if time.monotonic() > deadline:
+                        logger.error("scalejobs: gave up recording how %d job(s) of batches ended: %s", len(outcomes), error)
+                        return
+                    logger.warning("scalejobs: Redis unreachable, retrying to record how %d job(s) of batches ended: %s", len(outcomes), error)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 5.0)
         send_fired(engine, fired, broker)
