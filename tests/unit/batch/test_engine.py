@@ -173,3 +173,15 @@ def test_a_fired_callback_stays_due_until_sent_and_the_sweep_finds_it_late(engin
     engine.sent("b", "on_complete")
     clock.advance(31)
     assert engine.overdue() == [("b", "on_success")]
+
+
+def test_outcomes_settled_together_count_as_settled_one_by_one(engine):
+    engine.open("a", "h", create=CALLBACKS)
+    engine.add("a", ["m1", "m2"])
+    engine.release("a", "h")
+    engine.open("b", "h", create=CALLBACKS)
+    engine.add("b", ["m3"])
+    engine.release("b", "h")
+    fired = engine.settle_many([("a", "m1", "S", ""), ("b", "m3", "D", "row|batch"), ("a", "m2", "F", ""), ("a", "m2", "S", "")])
+    assert fired == [("b", "on_death"), ("b", "on_complete"), ("a", "on_complete"), ("a", "on_success")]
+    assert counts(engine, "a") == {"total": 2, "pending": 0, "succeeded": 2, "failed": 0, "dead": 0}
