@@ -31,10 +31,12 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/performance.py $(BENCH_ARGS)
 
 # The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail;
-# then the scale-in storm (docs/protection.md) beside the seed's naive protection.
+# then the scale-in storm (docs/protection.md) beside the seed's naive protection, then a batch
+# of 10,000 jobs while a worker is SIGKILLed every 3 s (README, Batches).
 chaos: $(BIN)/.installed
 	$(BIN)/python -m tests.system.chaos --report bench/results/chaos.md
 	$(BIN)/python -m tests.system.scale_in_storm --naive --report bench/results/scale-in-storm.md
+	$(BIN)/python -m tests.system.batch_chaos --report bench/results/batch-chaos.md
 
 # The whole autoscaling loop (docs/metrics.md): a load ramp, tasks added on the published
 # BacklogPerTask and removed when idle, about 5 minutes; writes bench/results/autoscale.{md,png}.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .batch import Batch
 from .dashboard.running import progress
 from .errors import BrokerUnavailable, ConfigurationError, DuplicateJob, ScalejobsError
 from .jobs import Job, job, perform_bulk, perform_later
@@ -12,6 +13,7 @@ from .throttle.limiters import Bucket, Concurrency, Leaky, Window
 from .throttle.within_limit import OverLimit, within_limit
 
 __all__ = [
+    "Batch",
     "BrokerUnavailable",
     "Bucket",
     "Concurrency",

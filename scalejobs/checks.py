@@ -3,7 +3,7 @@
 Check ids come in one hundreds block per slice: ``E0xx`` the kernel
 (settings, broker), ``E1xx`` mail, ``E2xx`` protection, ``E3xx`` unique,
 ``E4xx`` throttle, ``E5xx`` periodic, ``E6xx`` dashboard, ``E7xx`` tasks,
-``E8xx`` reliability, ``E9xx`` metrics. Checks read configuration only.
+``E8xx`` reliability, ``E9xx`` metrics, ``E10xx`` batch. Checks read configuration only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .errors import ConfigurationError
 
 def check_all(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Run every scalejobs check."""
+    from .batch.checks import check_batch
     from .dashboard.checks import check_dashboard
     from .mail.checks import check_mail
     from .metrics.checks import check_metrics
@@ -45,6 +46,7 @@ def check_all(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessag
         *check_throttle(),
         *check_reliability(),
         *check_metrics(),
+        *check_batch(),
     ]
 
 

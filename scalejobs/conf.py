@@ -137,6 +137,10 @@ DEFAULTS: dict[str, Any] = {
         # None uses SECRET_KEY, then SECRET_KEY_FALLBACKS, so rotating Django's key rotates these.
         "KEYS": None,
     },
+    "BATCH": {
+        # Days a finished batch's status is kept; an unfinished batch is never expired.
+        "EXPIRY_DAYS": 30,
+    },
 }
 
 # The keys of one SCALEJOBS["PERIODIC"]["ENTRIES"] value, with their defaults.
@@ -267,6 +271,13 @@ class EncryptionSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BatchSettings:
+    """How long finished batches are kept."""
+
+    expiry_days: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every scalejobs setting, validated."""
 
@@ -282,6 +293,7 @@ class Settings:
     reliability: ReliabilitySettings = field(repr=False)
     metrics: MetricsSettings = field(repr=False)
     encryption: EncryptionSettings = field(repr=False)
+    batch: BatchSettings = field(repr=False)
 
 
 def _value(
@@ -437,6 +449,12 @@ def _redis_url(value: Any) -> bool:
     return parts.scheme in ("redis", "rediss") and bool(parts.hostname) or parts.scheme == "unix" and bool(parts.path)
 
 
+def _batch(raw: Mapping[str, Any], path: str) -> BatchSettings:
+    section = _section(raw, path, "BATCH")
+    days = _value(section, f"{path}['BATCH']", "EXPIRY_DAYS", (int, float), _positive_number, "a positive number of days")
+    return BatchSettings(expiry_days=float(days))
+
+
 def _count_or_none(value: Any) -> bool:
     return value is None or (not isinstance(value, bool) and value >= 0)
 
@@ -535,6 +553,7 @@ def build(raw: Any) -> Settings:
         reliability=_reliability(raw, path),
         metrics=_metrics(raw, path),
         encryption=_encryption(raw, path),
+        batch=_batch(raw, path),
     )
 
 

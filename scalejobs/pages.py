@@ -48,6 +48,7 @@ SLICE_VIEWS: tuple[str, ...] = (
     "scalejobs.unique.views",
     "scalejobs.throttle.views",
     "scalejobs.reliability.views",
+    "scalejobs.batch.views",
 )
 
 View = Callable[..., HttpResponse]

@@ -19,6 +19,7 @@ _SLICES: dict[str, str] = {
     "ECSProtection": "scalejobs.protection.middleware",
     "Reliability": "scalejobs.reliability.middleware",
     "Metrics": "scalejobs.metrics.middleware",
+    "Batches": "scalejobs.batch.middleware",
 }
 
 DEFAULT_STACK: list[str] = [
@@ -37,6 +38,8 @@ DEFAULT_STACK: list[str] = [
     "dramatiq.middleware.ShutdownNotifications",
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Pipelines",
+    # Before Retries: after-hooks run in reverse, and a job's outcome is known once Retries acted.
+    "scalejobs.middleware.Batches",
     "dramatiq.middleware.Retries",
     # After Retries, which takes over once a job was postponed too often. Throttle before
     # Unique: a postponed job must not count as started and release an "until start" lock.

@@ -37,8 +37,9 @@ def test_status_prints_each_queue_each_worker_the_leader_and_protection(redis_db
     assert "Workers: 1 (0/8 threads busy)" in lines
     assert any(line.strip().startswith("ip-10-0-0-7 pid 31  queues default  busy 0/8  running") for line in lines)
     assert "Last hour: 0 processed, 0 failed" in lines
-    assert lines[-2] == "Leader: nobody"
-    assert lines[-1].startswith("Protection: ")
+    assert lines[-3] == "Leader: nobody"
+    assert lines[-2].startswith("Protection: ")
+    assert lines[-1] == "Batches running: 0"
 
 
 def test_the_command_asks_for_a_subcommand(redis_db):

@@ -22,4 +22,4 @@ def sleep_then_record(token: str, seconds: float) -> None:
     redis_client().rpush(RECORD, f"{token}|{os.getpid()}")
 
 # The dashboard, dispatch, unique and throttle slices' test jobs, declared wherever this module is.
-from . import dashboard_tasks, dispatch_tasks, encryption_tasks, performance_tasks, protection_tasks, reliability_tasks, throttle_tasks, unique_tasks  # noqa: E402, F401
+from . import batch_tasks, dashboard_tasks, dispatch_tasks, encryption_tasks, performance_tasks, protection_tasks, reliability_tasks, throttle_tasks, unique_tasks  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """``manage.py scalejobs <subcommand>``: look at scalejobs from a terminal.
 
-``status`` prints queues, workers, throughput, leader and protection;
+``status`` prints queues, workers, throughput, leader, protection and running batches;
 ``health`` exits 0 only while a worker process of this host is alive (a
 container health check for the worker); ``metrics --format
 emf|prometheus|json`` prints the autoscaling metrics once. When Redis cannot
@@ -39,7 +39,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", metavar="subcommand")
-        subcommands.add_parser("status", help="print queues, workers, leader and protection")
+        subcommands.add_parser("status", help="print queues, workers, leader, protection and running batches")
         health = subcommands.add_parser("health", help="exit 0 while a worker process of this host is alive")
         health.add_argument("--host", help="the host whose workers count (default: this one)")
         metrics = subcommands.add_parser("metrics", help="print the autoscaling metrics once")
@@ -57,6 +57,8 @@ class Command(BaseCommand):
             subcommands[subcommand]()
 
     def status(self) -> None:
+        from scalejobs.batch import engine_from_settings
+        from scalejobs.batch.summary import running_lines
         from scalejobs.dashboard import declared_queues, engine
         from scalejobs.dashboard.status import leader_line, protection_line, status_lines
 
@@ -64,6 +66,7 @@ class Command(BaseCommand):
         overview = found.overview(declared_queues())
         now = found.clock()
         lines = status_lines(overview, now=now, leader=leader_line(), protection=protection_line(now))
+        lines += running_lines(engine_from_settings().running())
         self.stdout.write("\n".join(lines))
 
     def health(self, host: str) -> None:
