@@ -137,7 +137,7 @@ def enqueue_samples(demo: Demo) -> None:
     script = """
 from example_project.shop.models import Customer, Export
 from example_project.shop.tasks import export_customers, welcome
-from example_project.shop.tour import charge_card, sync_to_partner
+from example_project.shop.tour import charge_card, start_import, sync_to_partner
 import scalejobs
 
 for number in range(1, 16):
@@ -151,9 +151,11 @@ for number in range(1, 16):
 export = Export.objects.create(requested_by="demo")
 export_customers.perform_later(export.pk, requested_by="demo", seconds=60)
 charge_card.perform_later("order-demo")
+start_import()
 scalejobs.send_mail_later("Demo started", "The scalejobs demo is running.", None, ["ops@example.com"])
 print("Enqueued: 3 welcome emails, 6 partner-API calls (one at a time), a one-minute CSV export,")
-print("an order whose card is declined (Dead letters in a few seconds), one email; a report runs every 30 s.")
+print("an import of 40 rows as a batch, an order whose card is declined (Dead letters in a few seconds),")
+print("one email; a report runs every 30 s.")
 """
     demo.manage("shell", "-c", script)
 

@@ -38,3 +38,30 @@ def shop_report() -> None:
 def charge_card(order: str) -> None:
     """Charge a card that is always declined: after two retries it lands in Dead letters."""
     raise PaymentDeclined(f"card declined for order {order}")
+
+
+@scalejobs.job
+def import_customer(number: int) -> None:
+    """Import one row of the (pretend) customers.csv: one job of the import batch."""
+    time.sleep(0.2)
+    Customer.objects.get_or_create(email=f"imported{number}@example.com", defaults={"name": f"Imported {number}"})
+
+
+@scalejobs.job
+def import_finished(batch_id: str, status: dict) -> None:
+    """Tell the shop's staff an import is done: the batch's on_complete callback, run once."""
+    from django.core.mail import send_mail
+
+    send_mail(
+        f"Import finished: {status['description']}",
+        f"{status['succeeded']} rows imported, {status['dead']} failed (batch {batch_id}).",
+        None,
+        ["staff@example.com"],
+    )
+
+
+def start_import(rows: int = 40) -> str:
+    """Fan an import out into one job per row, tracked as one batch; return the batch's id."""
+    with scalejobs.Batch(description=f"Import customers.csv ({rows} rows)", on_complete=import_finished) as batch:
+        import_customer.perform_bulk([(number,) for number in range(1, rows + 1)])
+    return batch.id

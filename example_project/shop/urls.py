@@ -8,4 +8,5 @@ urlpatterns = [
     path("exports/<int:pk>.csv", views.download_export, name="download-export"),
     path("contact/", views.contact, name="contact"),
     path("order/", views.failing_order, name="failing-order"),
+    path("import/", views.import_customers, name="import-customers"),
 ]

@@ -153,7 +153,21 @@ def test_a_new_user_walks_the_tour_and_stops_the_demo_with_sigint(browser, demo,
     page.get_by_role("button", name=re.compile("Retry selected")).click()
     assert "Retried 1 of 1 selected" in page.locator("ul.messagelist").inner_text()
 
-    # 4. The throttled partner API, the unique export's lock and the periodic report.
+    # 4. The import, fanned out into a batch: it finishes, its callback sent once.
+    page.goto("/")
+    page.get_by_role("button", name="Import customers.csv").click()
+    batch_id = re.search(r"in batch (\S+);", page.get_by_role("status").first.inner_text()).group(1)  # type: ignore[union-attr]
+
+    def batch_done() -> bool:
+        page.goto(f"/admin/scalejobs/jobs/batches/{batch_id}/")
+        return page.locator("#batch-succeeded").inner_text() == "40" and "running" not in page.locator("#batch-facts").inner_text()
+
+    page.goto("/admin/scalejobs/jobs/batches/")
+    assert page.get_by_text("Import customers.csv").count() > 0
+    page.screenshot(path=str(shots / "batches.png"), full_page=True)
+    wait_for(batch_done, timeout=90, interval=1)
+
+    # 5. The throttled partner API, the unique export's lock and the periodic report.
     for name, path, text in (
         ("throttles", "/admin/scalejobs/jobs/throttles/", "partner-api"),
         ("unique", "/admin/scalejobs/jobs/unique/", "export_customers"),
@@ -163,19 +177,19 @@ def test_a_new_user_walks_the_tour_and_stops_the_demo_with_sigint(browser, demo,
         assert page.get_by_text(text).count() > 0, name
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
-    # 5. The autoscaling metrics the leader publishes, as a Prometheus scrape sees them.
+    # 6. The autoscaling metrics the leader publishes, as a Prometheus scrape sees them.
     metrics = page.goto("/scalejobs/metrics")
     assert metrics is not None and metrics.status == 200
     assert 'scalejobs_queue_backlog{queue="default"}' in page.content()
 
-    # 6. `scalejobs status` in another terminal finds the demo's Redis.
+    # 7. `scalejobs status` in another terminal finds the demo's Redis.
     status = demo.manage("scalejobs", "status")
     assert status.returncode == 0, status.stderr
     assert "Workers: 2" in status.stdout
     assert "ECS tasks protected" in status.stdout
     page.context.close()
 
-    # 7. SIGINT from a script stops everything and cleans up.
+    # 8. SIGINT from a script stops everything and cleans up.
     os.kill(demo.process.pid, signal.SIGINT)
     assert demo.process.wait(120) == 0, demo.output()
     assert not (STATE / "redis-url").exists()
