@@ -25,7 +25,7 @@ class ScalejobsConfig(AppConfig):
         logs.install()
         # Declare the built-in actors in web and worker processes alike.
         from .mail import jobs  # noqa: F401
-        from .tasks.checks import declare_queues
+        from .tasks_backend.checks import declare_queues
 
         # Workers consume only queues declared in their process: declare every task queue.
         declare_queues()

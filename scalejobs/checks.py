@@ -26,7 +26,7 @@ def check_all(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessag
     from .periodic.checks import check_periodic
     from .protection.checks import check_protection
     from .reliability.checks import check_reliability
-    from .tasks.checks import check_tasks
+    from .tasks_backend.checks import check_tasks
     from .throttle.checks import check_throttle
     from .unique.checks import check_unique
 

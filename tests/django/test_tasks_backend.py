@@ -25,8 +25,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from scalejobs.tasks import ACTOR_NAME, DramatiqBackend, ScalejobsTask, task_runner
-from scalejobs.tasks import checks as task_checks
-from scalejobs.tasks.compat import (
+from scalejobs.tasks_backend import checks as task_checks
+from scalejobs.tasks_backend.compat import (
     FRAMEWORK,
     InvalidTask,
     TaskResultDoesNotExist,
@@ -36,7 +36,7 @@ from scalejobs.tasks.compat import (
     task_finished,
     task_started,
 )
-from scalejobs.tasks.execution import execute, worker_id
+from scalejobs.tasks_backend.execution import execute, worker_id
 from tests.conftest import ROOT
 from tests.testapp import backend_tasks
 from tests.testapp.backend_tasks import add, double_later, fail, fail_first_attempt, record, returns_a_set, with_context
@@ -322,7 +322,7 @@ def test_the_runner_gives_middleware_each_tasks_options_with_keys_on_the_task_ar
 
 def test_the_runner_adapts_key_callables_and_scopes_keyless_limiters_to_the_task(monkeypatch):
     limiters = pytest.importorskip("scalejobs.throttle.limiters")
-    from scalejobs.tasks import runner as runner_module
+    from scalejobs.tasks_backend import runner as runner_module
 
     keyed = limiters.Concurrency(2, key=lambda tenant, **kwargs: f"tenant-{tenant}")
     keyless = limiters.Concurrency(3)
@@ -350,7 +350,7 @@ def _unique_reads_task_options() -> bool:
 @pytest.mark.skipif(
     not _unique_reads_task_options(),
     reason="scalejobs.middleware.Unique does not read per-task options through TaskRunner.options_for yet "
-    "(the join point in scalejobs/tasks/runner.py)",
+    "(the join point in scalejobs/tasks_backend/runner.py)",
 )
 def test_a_unique_task_enqueued_twice_is_sent_once(broker, redis_db):
     first = backend_tasks.unique_record.enqueue("once")
@@ -435,8 +435,9 @@ def test_scalejobs_tasks_and_every_module_in_it_import_without_any_tasks_framewo
         settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a not in ("django_tasks", "tests.testapp")]
         django.setup()
         import scalejobs.tasks
-        # What rundramatiq does with an app's tasks package: import every module in it.
-        for module in pkgutil.walk_packages(scalejobs.tasks.__path__, "scalejobs.tasks."):
+        import scalejobs.tasks_backend
+        # What rundramatiq does with an app's tasks module, and more: import every module of the backend.
+        for module in pkgutil.walk_packages(scalejobs.tasks_backend.__path__, "scalejobs.tasks_backend."):
             importlib.import_module(module.name)
         from scalejobs.tasks import DramatiqBackend
         try:

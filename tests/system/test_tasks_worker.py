@@ -7,7 +7,7 @@ import socket
 import pytest
 from django.utils import timezone
 
-from scalejobs.tasks.compat import TaskResultStatus
+from scalejobs.tasks_backend.compat import TaskResultStatus
 from tests.conftest import wait_for
 from tests.testapp import backend_tasks
 from tests.testapp.backend_tasks import SIGNALS, double_later, fail, fail_first_attempt, hold, record, record_on_exports, unique_record
@@ -105,7 +105,7 @@ def _unique_reads_task_options() -> bool:
 @pytest.mark.skipif(
     not _unique_reads_task_options(),
     reason="scalejobs.middleware.Unique does not read per-task options through TaskRunner.options_for yet "
-    "(the join point in scalejobs/tasks/runner.py)",
+    "(the join point in scalejobs/tasks_backend/runner.py)",
 )
 def test_a_unique_task_enqueued_twice_runs_once(broker, redis_db, start_worker):
     first = unique_record.enqueue("once")

@@ -106,7 +106,7 @@ def record_signal(sender, task_result, signal, **kwargs) -> None:
 
 
 def _signals() -> dict:
-    from scalejobs.tasks.compat import task_enqueued, task_finished, task_started
+    from scalejobs.tasks_backend.compat import task_enqueued, task_finished, task_started
 
     return {"enqueued": task_enqueued, "started": task_started, "finished": task_finished}
 

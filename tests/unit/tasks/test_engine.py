@@ -10,7 +10,7 @@ import redis
 
 from scalejobs.clock import FrozenClock
 from scalejobs.keys import KeySpace
-from scalejobs.tasks.engine import FAILED, READY, RUNNING, SUCCESSFUL, RecordedError, TaskResults, TaskSpec
+from scalejobs.tasks_backend.engine import FAILED, READY, RUNNING, SUCCESSFUL, RecordedError, TaskResults, TaskSpec
 
 KEY = "test:tasks:result:r1"
 
@@ -123,5 +123,5 @@ def test_finish_refuses_a_status_that_does_not_end_an_attempt(results: TaskResul
 
 
 def test_every_lua_script_ships_in_the_package() -> None:
-    scripts = {path.name for path in resources.files("scalejobs.tasks").joinpath("lua").iterdir()}
+    scripts = {path.name for path in resources.files("scalejobs.tasks_backend").joinpath("lua").iterdir()}
     assert {"enqueue.lua", "start.lua", "finish.lua"} <= scripts

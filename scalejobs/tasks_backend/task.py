@@ -6,7 +6,7 @@ builds one. The options mean what they mean on ``@scalejobs.job``:
 
 - scalejobs options (``unique_for``, ``unique_until``, ``unique_key``,
   ``throttle``, ``protect``) are read by the scalejobs middleware through
-  the task runner's ``options_for`` (see ``scalejobs/tasks/runner.py``);
+  the task runner's ``options_for`` (see ``scalejobs/tasks_backend/runner.py``);
   ``protect`` also rides on each message, where ``ECSProtection`` reads it;
 - Dramatiq options (``max_retries``, ``time_limit``, ``max_age``,
   ``min_backoff``, ``max_backoff``; milliseconds, or a ``timedelta``) ride on

@@ -1,5 +1,7 @@
 """Run Django's ``@task`` functions on Dramatiq workers: ``scalejobs.tasks.DramatiqBackend``.
 
+The code lives in this package; ``scalejobs.tasks`` is the public name.
+
 Configure it as a Django task backend::
 
     TASKS = {"default": {"BACKEND": "scalejobs.tasks.DramatiqBackend", "QUEUES": ["default"]}}
@@ -7,10 +9,9 @@ Configure it as a Django task backend::
 It works with ``django.tasks`` (Django >= 6.0) and with the ``django_tasks``
 backport (Django 5.2, ``pip install 'scalejobs[tasks]'``).
 
-django-dramatiq imports every app's ``tasks`` module, and every module inside
-it, in each worker; so this package and its modules import without either
-framework, and importing it declares the actor that runs every task. The
-backend class itself loads on first use.
+Its modules import without either framework, and importing the package
+declares the actor that runs every task. The backend class itself loads on
+first use.
 """
 
 from __future__ import annotations
