@@ -192,6 +192,9 @@ class MinuteCount:
     minute: float
     processed: int
     failed: int
+    # Jobs of dead workers put back on their queues, and the longest wait from a death to its requeue (s).
+    recovered: int = 0
+    recovery_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,162 @@
+"""Recovery of silent worker processes, judged by their pulses on Redis time, against a real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scalejobs.keys import KeySpace
+from scalejobs.reliability.recovery import OrphanRecovery
+from tests.dramatiq_queues import Queues
+
+SILENCE_MS = 10_000
+
+
+@pytest.fixture
+def recovery(redis_db):
+    return OrphanRecovery(
+        redis_db, KeySpace("test", "reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, silence_ms=SILENCE_MS, redis_uptime=lambda: 3600.0
+    )
+
+
+def pulsing(recovery, redis_db, queues=("default", "default.DQ")) -> Queues:
+    """Return a stand-in worker process that has pulsed once, listing ``queues``."""
+    process = Queues(redis_db)
+    recovery.pulses.pulse(process.broker.broker_id, queues=list(queues), stats_key=recovery.stats_key)
+    return process
+
+
+def silence(recovery, redis_db, process: Queues, seconds: float) -> None:
+    """Date ``process``'s last pulse ``seconds`` before Redis's now."""
+    last = recovery.pulses.now() - int(seconds * 1000)
+    redis_db.zadd(recovery.pulses.pulses_key, {process.broker.broker_id: last})
+
+
+def ids(messages) -> list[bytes]:
+    return [message["options"]["redis_message_id"].encode() for message in messages]
+
+
+def test_a_process_silent_past_the_silence_has_its_messages_put_back_at_the_head_of_their_queues(recovery, redis_db):
+    victim = pulsing(recovery, redis_db)
+    for number in range(4):
+        victim.send(number)
+    taken = victim.fetch("default", 3)
+    silence(recovery, redis_db, victim, 10.5)
+
+    now, silent = recovery.silent()
+    result = recovery.run_silent(silent, now)
+
+    assert silent == [victim.broker.broker_id] and result.workers == (victim.broker.broker_id,)
+    (recovered,) = result.recoveries
+    assert recovered.queues == {"default": 3} and recovered.by == "pulse"
+    assert 10.5 <= recovered.delay < 12
+    assert set(redis_db.lrange("dramatiq:default", 0, 2)) == set(ids(taken)) and redis_db.llen("dramatiq:default") == 4
+    assert not redis_db.exists(f"dramatiq:__acks__.{victim.broker.broker_id}.default")
+    assert recovery.pulses.silent(SILENCE_MS, recovery.pulses.now()) == []
+    stats = recovery.stats()
+    assert (stats.workers, stats.messages, stats.timed) == (1, 3, 1) and stats.delay_max == recovered.delay
+    assert recovery.recent()[0].delay == recovered.delay
+
+
+def test_a_process_that_pulsed_within_the_silence_keeps_its_messages(recovery, redis_db):
+    alive = pulsing(recovery, redis_db)
+    alive.send(1)
+    alive.fetch()
+    silence(recovery, redis_db, alive, 9.0)
+
+    now, silent = recovery.silent()
+
+    assert silent == [] and recovery.run_silent([alive.broker.broker_id], now).workers == ()
+    assert redis_db.scard(f"dramatiq:__acks__.{alive.broker.broker_id}.default") == 1
+
+
+def test_a_process_that_pulses_between_the_look_up_and_the_move_keeps_its_messages(recovery, redis_db):
+    late = pulsing(recovery, redis_db)
+    late.send(1)
+    late.fetch()
+    silence(recovery, redis_db, late, 11.0)
+    now, silent = recovery.silent()
+    recovery.pulses.pulse(late.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
+
+    assert recovery.run_silent(silent, now).workers == ()
+    assert redis_db.scard(f"dramatiq:__acks__.{late.broker.broker_id}.default") == 1
+
+
+def test_dramatiqs_own_maintenance_finds_nothing_left_to_redeliver(recovery, redis_db):
+    victim = pulsing(recovery, redis_db)
+    victim.send(1)
+    victim.fetch()
+    silence(recovery, redis_db, victim, 11.0)
+    now, silent = recovery.silent()
+    recovery.run_silent(silent, now)
+    redis_db.zadd("dramatiq:__heartbeats__", {victim.broker.broker_id: 0})
+
+    # Another process's broker call with Dramatiq's maintenance pass forced on.
+    other = Queues(redis_db)
+    other.broker.scripts["dispatch"](
+        keys=["dramatiq"], args=["fetch", recovery.pulses.now(), "default", other.broker.broker_id, 60_000, 86_400_000, 1, 1000, 0]
+    )
+
+    assert redis_db.llen("dramatiq:default") == 1
+    assert redis_db.zscore("dramatiq:__heartbeats__", victim.broker.broker_id) is None
+
+
+def test_a_plain_dramatiq_worker_never_pulses_and_keeps_the_heartbeat_timeout(recovery, redis_db):
+    plain = Queues(redis_db)
+    plain.send(1)
+    plain.fetch()
+    redis_db.zadd("dramatiq:__heartbeats__", {plain.broker.broker_id: recovery.pulses.now() - 30_000})
+
+    now, silent = recovery.silent()
+
+    assert silent == [] and recovery.run(["default"]).recoveries == ()
+    assert redis_db.scard(f"dramatiq:__acks__.{plain.broker.broker_id}.default") == 1
+
+
+def test_the_heartbeat_timeout_spares_a_process_whose_pulse_is_fresh(recovery, redis_db):
+    busy = pulsing(recovery, redis_db)
+    busy.send(1)
+    busy.fetch()
+    redis_db.zadd("dramatiq:__heartbeats__", {busy.broker.broker_id: recovery.pulses.now() - 120_000})
+
+    assert recovery.run(["default"]).recoveries == ()
+    assert redis_db.scard(f"dramatiq:__acks__.{busy.broker.broker_id}.default") == 1
+
+
+def test_nobody_is_silent_until_redis_has_been_up_for_the_silence(redis_db):
+    restarted = OrphanRecovery(
+        redis_db, KeySpace("test", "reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, silence_ms=SILENCE_MS, redis_uptime=lambda: 5.0
+    )
+    victim = pulsing(restarted, redis_db)
+    silence(restarted, redis_db, victim, 30.0)
+
+    assert restarted.silent()[1] == []
+
+
+def test_a_paused_process_learns_at_its_next_pulse_that_its_jobs_were_recovered_and_is_counted(recovery, redis_db):
+    paused = pulsing(recovery, redis_db)
+    paused.send(1)
+    paused.send(2)
+    paused.fetch("default", 2)
+    silence(recovery, redis_db, paused, 12.0)
+    now, silent = recovery.silent()
+    recovery.run_silent(silent, now)
+
+    presumed = recovery.pulses.pulse(paused.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
+
+    assert presumed is not None and presumed.messages == 2 and 12 <= presumed.silence < 14
+    assert recovery.pulses.pulse(paused.broker.broker_id, queues=["default"], stats_key=recovery.stats_key) is None
+    stats = recovery.stats()
+    assert (stats.resumed, stats.resumed_messages) == (1, 2)
+
+
+def test_a_pulse_names_the_processs_queues_and_slots_and_a_clean_stop_forgets_them(recovery, redis_db):
+    pulses = recovery.pulses
+    slots = json.dumps([["holder-1", [["concurrency", 3, 5.0, "reports"]]]])
+    pulses.pulse("w1", queues=["reports", "default"], slots=slots, stats_key=recovery.stats_key)
+
+    assert pulses.queues_of("w1") == ["default", "reports"] and pulses.slots_of("w1") == slots
+    assert pulses.known_queues() == {"default", "reports"}
+    pulses.leave("w1")
+    assert pulses.queues_of("w1") == [] and pulses.silent(0, pulses.now() + 1) == []
