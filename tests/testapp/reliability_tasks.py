@@ -84,3 +84,14 @@ def kill_own_worker(token: str) -> None:
     # start): the master waits up to 30 s (its worker fork timeout) for a process that died before.
     time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@scalejobs.job(max_retries=0, time_limit=120_000)
+def spin(seconds: float) -> None:
+    """Run a pure-Python loop for ``seconds``, holding the GIL but for the interpreter's switches."""
+    message_id = _start()
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        count += 1
+    _ran(message_id)
