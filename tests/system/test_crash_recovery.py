@@ -19,7 +19,7 @@ import pytest
 from scalejobs.leader import current_leader
 from scalejobs.reliability import orphan_recovery
 from tests.conftest import wait_for
-from tests.testapp.reliability_tasks import RELEASE, RUNS, STARTS, hold_until_released, spin
+from tests.testapp.reliability_tasks import RELEASE, RUNS, STARTS, hold_the_only_slot, hold_until_released, spin
 
 pytestmark = pytest.mark.system
 
@@ -96,10 +96,11 @@ def test_sigkilling_one_of_two_processes_holding_eight_running_jobs_runs_all_eig
     assert recovered.messages == 8 and recovered.by == "pulse" and recovered.delay is not None and recovered.delay <= TARGET_SECONDS
 
 
-def test_sigkilling_a_whole_task_with_the_leader_runs_its_jobs_again_within_15_s(worker, redis_db):
+def test_sigkilling_a_whole_task_with_the_leader_runs_its_jobs_again_within_15_s_their_slots_freed(worker, redis_db):
     task = worker()
     wait_for(lambda: leads(task), timeout=60)
-    jobs = hold(8)
+    # One job holds the only slot of a limiter whose dead holder would otherwise keep it for 2 minutes.
+    jobs = hold(7) | {hold_the_only_slot.send("slot").message_id}
     wait_for(lambda: len(started(redis_db, jobs)) == 8, timeout=60)
     other = worker()
     wait_for(lambda: pulses(redis_db) == 2, timeout=60)

@@ -76,6 +76,12 @@ def hold_until_released(token: str) -> None:
     _ran(message_id)
 
 
+@scalejobs.job(max_retries=0, time_limit=int(LONGEST_HOLD_SECONDS * 2000), throttle=scalejobs.Concurrency(1, lock_timeout=120))
+def hold_the_only_slot(token: str) -> None:
+    """``hold_until_released`` holding the one slot of a limiter whose dead holders lapse only after 2 minutes."""
+    hold_until_released.fn(token)
+
+
 @scalejobs.job(max_retries=0)
 def kill_own_worker(token: str) -> None:
     """Start, then SIGKILL the worker process running it, as an out-of-memory kill would."""
