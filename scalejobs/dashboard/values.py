@@ -215,6 +215,17 @@ class Overview:
         """Return the number of worker threads across all workers."""
         return sum(worker.threads for worker in self.workers)
 
+    @property
+    def recovered(self) -> int:
+        """Return how many jobs of dead workers went back on their queues during ``minutes``."""
+        return sum(minute.recovered for minute in self.minutes)
+
+    @property
+    def recovery_delay(self) -> float | None:
+        """Return the longest wait from a worker's death to its jobs' requeue during ``minutes``, in seconds."""
+        delays = [minute.recovery_delay for minute in self.minutes if minute.recovery_delay is not None]
+        return max(delays, default=None)
+
 
 def last_line(text: str) -> str:
     """Return the last non-blank line of ``text``."""
