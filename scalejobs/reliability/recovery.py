@@ -176,9 +176,11 @@ class OrphanRecovery:
         return [worker for worker, score in zip(workers, scores, strict=True) if score is None or score <= cutoff]
 
     def dead_workers(self) -> list[str]:
-        """Return the broker ids whose heartbeat is older than the timeout now."""
+        """Return the broker ids silent past the silence (by pulse) or the heartbeat timeout (plain Dramatiq) now."""
         cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
-        return [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        silent = [found.worker for found in self.pulses.silent(self.silence_ms, self.pulses.now())]
+        dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        return sorted(set(silent) | set(dead))
 
     def stats(self) -> RecoveryStats:
         """Return the counters of every pass so far."""
@@ -248,7 +250,7 @@ class OrphanRecovery:
     def _recover_worker(
         self, worker: str, queues: list[str], *, liveness: str, cutoff: int, now: int, by: str, poison: Collection[str]
     ) -> tuple[Recovery, list[tuple[str, str]]] | None:
-        keys = [liveness, self.pulses.presumed_key(worker), self.stats_key, self.history_key]
+        keys = [liveness, self.heartbeats_key, self.pulses.presumed_key(worker), self.stats_key, self.history_key]
         for queue in queues:
             dead = f"{self.namespace}:{_canonical(queue)}.XQ"
             keys += [self._acks(worker, queue), f"{self.namespace}:{queue}", f"{self.namespace}:{queue}.msgs", dead, f"{dead}.msgs"]
