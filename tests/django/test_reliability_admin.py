@@ -161,3 +161,10 @@ def test_an_invalid_max_deaths_names_the_setting():
         (error,) = checks.run_checks()
     assert error.id == "scalejobs.E001"
     assert error.msg == "SCALEJOBS['RELIABILITY']['MAX_DEATHS']: expected an int >= 0, or None, got -1."
+
+
+def test_a_pulse_longer_than_a_third_of_the_silence_names_both_settings():
+    with override_settings(SCALEJOBS={"RELIABILITY": {"SILENCE_SECONDS": 6, "PULSE_SECONDS": 3}}):
+        (error,) = checks.run_checks()
+    assert error.id == "scalejobs.E001"
+    assert error.msg == "SCALEJOBS['RELIABILITY']['PULSE_SECONDS']: expected at most a third of SILENCE_SECONDS, got 3."
