@@ -31,6 +31,7 @@ class PulseThread:
         self,
         pulses: Pulses,
         *,
+        leave: Callable[[str], bool],
         broker_id: str,
         interval: float,
         queues: Callable[[], list[str]],
@@ -38,6 +39,7 @@ class PulseThread:
         stats_key: str,
     ) -> None:
         self.pulses = pulses
+        self.leave = leave
         self.broker_id = broker_id
         self.interval = interval
         self.queues = queues
@@ -53,12 +55,13 @@ class PulseThread:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop pulsing and leave: whatever this process held was handed back on the way out."""
+        """Stop pulsing and leave, unless messages are still unacknowledged: the silence then recovers them."""
         self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(self.interval + 5)
         try:
-            self.pulses.leave(self.broker_id)
+            if not self.leave(self.broker_id):
+                logger.info("scalejobs: this process stops with unacknowledged messages; they go back on their queues in seconds.")
         except redis.RedisError as error:
             logger.warning("scalejobs: could not take this process off the pulses (its silence will look like death): %s", error)
 

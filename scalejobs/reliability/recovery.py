@@ -96,8 +96,8 @@ class OrphanRecovery:
         self._recover = script(client, "recover")
         self._restore = script(client, "restore")
 
-    def silent(self) -> tuple[int, list[str]]:
-        """Return Redis's time (ms) and the pulsing processes silent ``silence_ms`` by it.
+    def silent(self, grace: float = 0.0) -> tuple[int, list[str]]:
+        """Return Redis's time (ms) and the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) by it.
 
         None while Redis has been up less than the silence: a restart
         silenced every process at once, and each needs a moment to pulse again.
@@ -105,9 +105,9 @@ class OrphanRecovery:
         now = self.pulses.now()
         if self._uptime() * 1000 < self.silence_ms:
             return now, []
-        return now, [found.worker for found in self.pulses.silent(self.silence_ms, now)]
+        return now, [found.worker for found in self.pulses.silent(self.silence_ms + int(grace * 1000), now)]
 
-    def run_silent(self, workers: Iterable[str], now: int, *, poison: Collection[str] = ()) -> RecoveryPass:
+    def run_silent(self, workers: Iterable[str], now: int, *, poison: Collection[str] = (), grace: float = 0.0) -> RecoveryPass:
         """Recover the messages of ``workers``, found silent at ``now`` (see ``silent``).
 
         A process that pulsed since keeps its messages. Messages whose redis
@@ -120,7 +120,13 @@ class OrphanRecovery:
         for worker in workers:
             queues = self.pulses.queues_of(worker)
             found = self._recover_worker(
-                worker, queues, liveness=self.pulses.pulses_key, cutoff=now - self.silence_ms, now=now, by="pulse", poison=poison
+                worker,
+                queues,
+                liveness=self.pulses.pulses_key,
+                cutoff=now - self.silence_ms - int(grace * 1000),
+                now=now,
+                by="pulse",
+                poison=poison,
             )
             if found is not None:
                 recovery, dead_lettered = found
@@ -165,6 +171,16 @@ class OrphanRecovery:
         live = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf")]
         recoveries += self._restore_stranded(live, sorted({_canonical(queue) for queue in queues}), now)
         return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
+
+    def leave(self, worker: str) -> bool:
+        """Forget a process that stopped cleanly, unless it left unacknowledged messages; tell whether it was forgotten.
+
+        A process that left some keeps its last pulse, so its silence recovers them in seconds.
+        """
+        if self._held(worker, self.pulses.queues_of(worker)):
+            return False
+        self.pulses.leave(worker)
+        return True
 
     def dead(self, workers: Iterable[str]) -> list[str]:
         """Return those of ``workers`` (broker ids) that are dead now: silent too long, or gone from the heartbeats."""

@@ -1,13 +1,16 @@
-"""Run orphan recovery in the elected leader: silent workers every pulse, the rest every interval.
+"""Run orphan recovery: silent workers by every process, every pulse; the rest by the leader, every interval.
 
 Every worker process joins the leader election (the same one the periodic
-scheduler uses: one election thread per process). The leader looks every
-``PULSE_SECONDS`` for worker processes silent ``SILENCE_SECONDS`` (see
-``pulses``) and recovers their messages at once; every
-``RECOVERY_INTERVAL_SECONDS`` it also recovers the workers dead by
-Dramatiq's heartbeat (plain Dramatiq workers) and stranded delayed
-messages. A dead process's jobs so run again within the silence plus a
-pulse, or, when the leader died with it, within the leader's lease.
+scheduler uses: one election thread per process). Every ``PULSE_SECONDS``
+the leader looks for worker processes silent ``SILENCE_SECONDS`` (see
+``pulses``) and recovers their messages at once; the other processes look
+too and step in once a process has been silent ``FOLLOWER_GRACE`` pulses
+longer, so a leader that died with it (a whole task SIGKILLed) costs two
+pulses, not its lease, which may keep landing on a crash-looping task. The
+Lua move is atomic and checks the silence again, so whoever comes second
+finds nothing left to move. Every ``RECOVERY_INTERVAL_SECONDS`` the leader
+alone also recovers the workers dead by Dramatiq's heartbeat (plain
+Dramatiq workers) and stranded delayed messages.
 
 Before recovering a process, a pass counts a death for each job it was
 running, so messages whose workers died under them more than
@@ -33,8 +36,8 @@ from .values import Death, RecoveryPass
 
 logger = logging.getLogger(__name__)
 
-# How often a follower looks for a stop request while waiting to lead.
-POLL_SECONDS = 0.5
+# Pulses of silence past SILENCE_SECONDS after which a follower recovers a process the leader left alone.
+FOLLOWER_GRACE = 2
 # The first wait after a Redis error; it doubles up to the recovery interval.
 RETRY_SECONDS = 1.0
 
@@ -71,14 +74,14 @@ class RecoveryThread(LeaderDuty):
         self.recovered = recovered
         super().__init__(election)
 
-    def run_silent_pass(self) -> RecoveryPass:
-        """Recover the processes silent too long, their deaths counted first, their slots freed after."""
-        now, silent = self.recovery.silent()
+    def run_silent_pass(self, grace: float = 0.0) -> RecoveryPass:
+        """Recover the processes silent too long (``grace`` seconds more), their deaths counted first, their slots freed after."""
+        now, silent = self.recovery.silent(grace)
         if not silent:
             return RecoveryPass()
         poison = self._bury(silent)
         slots = {worker: self.recovery.pulses.slots_of(worker) for worker in silent} if self.free_slots else {}
-        result = self.recovery.run_silent(silent, now, poison=poison.keys())
+        result = self.recovery.run_silent(silent, now, poison=poison.keys(), grace=grace)
         for worker in result.workers:
             if self.free_slots is not None:
                 self.free_slots(slots[worker])
@@ -111,11 +114,12 @@ class RecoveryThread(LeaderDuty):
         retry = RETRY_SECONDS
         full_pass_at = 0.0
         while not self._stopping.is_set():
-            if not self.election.wait_until_leading(POLL_SECONDS):
-                continue
+            leading = self.election.is_leader
             try:
-                self._report(self.run_silent_pass())
-                if time.monotonic() >= full_pass_at:
+                self._report(self.run_silent_pass(grace=0.0 if leading else FOLLOWER_GRACE * self.check))
+                if not leading:
+                    full_pass_at = 0.0  # a process that comes to lead passes at once
+                elif time.monotonic() >= full_pass_at:
                     self._report(self.run_pass())
                     full_pass_at = time.monotonic() + self.interval
                 retry, delay = RETRY_SECONDS, self.check

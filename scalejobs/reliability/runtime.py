@@ -70,6 +70,7 @@ def pulse_thread(broker: dramatiq.Broker) -> PulseThread | None:
         return None
     return PulseThread(
         recovery.pulses,
+        leave=recovery.leave,
         broker_id=broker.broker_id,  # type: ignore[attr-defined]
         interval=settings.pulse_seconds,
         queues=lambda: sorted(broker.get_declared_queues() | broker.get_declared_delay_queues()),

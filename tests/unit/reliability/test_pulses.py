@@ -160,3 +160,26 @@ def test_a_pulse_names_the_processs_queues_and_slots_and_a_clean_stop_forgets_th
     assert pulses.known_queues() == {"default", "reports"}
     pulses.leave("w1")
     assert pulses.queues_of("w1") == [] and pulses.silent(0, pulses.now() + 1) == []
+
+
+def test_a_clean_stop_leaves_the_pulses_unless_messages_are_still_unacknowledged(recovery, redis_db):
+    clean, careless = pulsing(recovery, redis_db), pulsing(recovery, redis_db)
+    careless.send(1)
+    careless.fetch()
+
+    assert recovery.leave(clean.broker.broker_id) is True
+    assert recovery.leave(careless.broker.broker_id) is False
+    assert redis_db.zrange(recovery.pulses.pulses_key, 0, -1) == [careless.broker.broker_id.encode()]
+
+
+def test_other_processes_wait_a_grace_beyond_the_silence_before_stepping_in_for_the_leader(recovery, redis_db):
+    victim = pulsing(recovery, redis_db)
+    victim.send(1)
+    victim.fetch()
+    silence(recovery, redis_db, victim, 11.0)
+
+    now, silent = recovery.silent(grace=2.0)
+    assert silent == [] and recovery.run_silent([victim.broker.broker_id], now, grace=2.0).workers == ()
+    silence(recovery, redis_db, victim, 12.5)
+    now, silent = recovery.silent(grace=2.0)
+    assert recovery.run_silent(silent, now, grace=2.0).messages == 1
