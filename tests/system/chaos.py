@@ -421,11 +421,16 @@ def report(chaos: Chaos, left: dict[str, Any]) -> dict[str, Any]:
         if moments:
             recovery_seconds.append(min(moments) - at)
     rerun_seconds = []
+    # Each killed job's wait split in two: kill to its worker's recovery, recovery to its restart, by queue.
+    waits_after_recovery: dict[str, list[float]] = defaultdict(list)
     for pid, at in sigkills:
+        recovered = min((moment for broker_id in brokers_of[pid] for moment in recovered_at[broker_id] if moment >= at), default=None)
         for message_id, attempts in by_message.items():
             for (master, started), later in zip(attempts, attempts[1:]):
                 if master == pid and started <= at <= later[1]:
                     rerun_seconds.append(later[1] - at)
+                    if recovered is not None:
+                        waits_after_recovery[queue_of.get(message_id, "?")].append(later[1] - recovered)
 
     duplicate_runs = sum(count - 1 for count in runs.values() if count > 1)
     stats = recovery.stats()
@@ -446,6 +451,7 @@ def report(chaos: Chaos, left: dict[str, Any]) -> dict[str, Any]:
         "unique locks that lapsed unreleased": lapsed_unique_locks(client),
         "recovery seconds": summary(recovery_seconds),
         "killed jobs running again after seconds": summary(rerun_seconds),
+        "killed jobs running again after their recovery, by queue": {queue: summary(waits) for queue, waits in sorted(waits_after_recovery.items())},
         "recovered": {"dead workers": stats.workers, "messages": stats.messages, "stranded delayed": stats.stranded, "resumed": stats.resumed},
         "recovered by": {by: sum(1 for recovered in recoveries if recovered.by == by) for by in ("pulse", "heartbeat")},
         "recovery delays after the last sign of life": summary([recovered.delay for recovered in recoveries if recovered.delay is not None]),
