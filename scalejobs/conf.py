@@ -55,10 +55,9 @@ DEFAULTS: dict[str, Any] = {
     },
     "LEADER": {
         # How long a lease lasts unrenewed: the longest a crashed leader keeps the post.
-        # Short enough that a task killed with its leader has its jobs recovered within 15 s (RELIABILITY).
-        "LEASE_SECONDS": 10.0,
-        # Seconds between renewals; under a third of the lease, so two may fail before it lapses.
-        "RENEW_SECONDS": 3.0,
+        "LEASE_SECONDS": 15.0,
+        # Seconds between renewals; a third of the lease, so two may fail before it lapses.
+        "RENEW_SECONDS": 5.0,
         # Longest a follower waits between bids; a lapse or a release is noticed sooner.
         "CHECK_SECONDS": 5.0,
     },
