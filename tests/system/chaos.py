@@ -42,6 +42,8 @@ from typing import Any
 SETTLE_SLACK = 60.0
 # How often the schedule looks at the clock and the workers, in seconds.
 TICK = 0.2
+# Seconds before a duplicate's first start within which a recovery of its delay queue explains it.
+DELAY_MOVE_WINDOW = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -379,13 +381,22 @@ def report(chaos: Chaos, left: dict[str, Any]) -> dict[str, Any]:
             return "after a kill of its worker"
         # Dramatiq moves a due delayed job by enqueueing a copy, then acking the original: a worker
         # killed between the two leaves the original to be recovered and run again (dramatiq#431).
+        # Recovered ids go to the head of their queue, so either copy may start first, the other
+        # within the wait behind the backlog.
         delayed = f"{queue_of.get(message_id)}.DQ"
-        if any(at <= recovered.at <= until and recovered.queues.get(delayed) for recovered in recoveries):
+        if any(at - DELAY_MOVE_WINDOW <= recovered.at <= until and recovered.queues.get(delayed) for recovered in recoveries):
             return "after a kill of the worker moving it out of its delay queue"
         return None
     def story(message_id: str) -> dict[str, Any]:
+        first, last = by_message[message_id][0][1], by_message[message_id][-1][1]
         return {
             "message": message_id,
+            "queue": queue_of.get(message_id),
+            "recoveries around": [
+                {"at": round(recovered.at - timeline.started, 3), "worker": recovered.worker, "queues": dict(recovered.queues)}
+                for recovered in recoveries
+                if first - DELAY_MOVE_WINDOW <= recovered.at <= last
+            ],
             "runs": runs.get(message_id, 0),
             "starts": [{"worker": master, "at": round(at - timeline.started, 3)} for master, at in by_message[message_id]],
             "kills": [(kind, pid, round(at - timeline.started, 3)) for kind, pid, at in timeline.kills if pid in {m for m, _ in by_message[message_id]}],
