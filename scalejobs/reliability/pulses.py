@@ -103,10 +103,15 @@ class Pulses:
         seconds, microseconds = self.client.time()
         return int(seconds) * 1000 + int(microseconds) // 1000
 
-    def silent(self, silence_ms: int, now: int) -> list[Silent]:
-        """Return the processes whose last pulse is ``silence_ms`` or more before ``now`` (Redis time)."""
-        found = self.client.zrangebyscore(self.pulses_key, "-inf", now - silence_ms, withscores=True)
+    def silent_since(self, cutoff: int) -> list[Silent]:
+        """Return the processes whose last pulse is at or before ``cutoff`` (ms, Redis time)."""
+        found = self.client.zrangebyscore(self.pulses_key, "-inf", cutoff, withscores=True)
         return [Silent(worker=_text(member), last_pulse=int(score)) for member, score in found]
+
+    def newest_before(self, moment: int) -> int | None:
+        """Return the time of the newest pulse at or before ``moment`` (ms, Redis time), if any."""
+        found = self.client.zrevrangebyscore(self.pulses_key, moment, "-inf", start=0, num=1, withscores=True)
+        return int(found[0][1]) if found else None
 
     def alive(self, silence_ms: int, now: int) -> set[str]:
         """Return the processes that pulsed within ``silence_ms`` of ``now``."""

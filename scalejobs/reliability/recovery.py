@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 
 import redis
 
@@ -64,6 +65,15 @@ DEAD_WORKER = "dead worker"
 STRANDED = "stranded delayed"
 # How long the note for a process presumed dead waits for it to pulse again, in ms.
 PRESUMED_TTL_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Silent:
+    """The processes whose last pulse is at or before ``cutoff``; times in ms, Redis time."""
+
+    now: int
+    cutoff: int
+    workers: tuple[str, ...]
 
 
 class OrphanRecovery:
@@ -96,19 +106,28 @@ class OrphanRecovery:
         self._recover = script(client, "recover")
         self._restore = script(client, "restore")
 
-    def silent(self, grace: float = 0.0) -> tuple[int, list[str]]:
-        """Return Redis's time (ms) and the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) by it.
+    def silent(self, grace: float = 0.0) -> Silent:
+        """Return the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) now, on Redis time.
 
-        None while Redis has been up less than the silence: a restart
-        silenced every process at once, and each needs a moment to pulse again.
+        Silence while Redis was down does not count: until Redis has been up
+        the silence after a restart, the downtime (from the newest pulse
+        written before it) is added to the silence, so a process killed
+        before the outage is still judged soon after, and every live process
+        has had the whole silence to pulse again.
         """
         now = self.pulses.now()
-        if self._uptime() * 1000 < self.silence_ms:
-            return now, []
-        return now, [found.worker for found in self.pulses.silent(self.silence_ms + int(grace * 1000), now)]
+        silence = self.silence_ms + int(grace * 1000)
+        uptime = int(self._uptime() * 1000)
+        if uptime < self.silence_ms:
+            before = self.pulses.newest_before(now - uptime)
+            if before is None:
+                return Silent(now=now, cutoff=now - silence - uptime, workers=())
+            silence += now - uptime - before
+        cutoff = now - silence
+        return Silent(now=now, cutoff=cutoff, workers=tuple(found.worker for found in self.pulses.silent_since(cutoff)))
 
-    def run_silent(self, workers: Iterable[str], now: int, *, poison: Collection[str] = (), grace: float = 0.0) -> RecoveryPass:
-        """Recover the messages of ``workers``, found silent at ``now`` (see ``silent``).
+    def run_silent(self, silent: Silent, *, poison: Collection[str] = ()) -> RecoveryPass:
+        """Recover the messages of the ``silent`` processes (see ``silent``).
 
         A process that pulsed since keeps its messages. Messages whose redis
         id is in ``poison`` are dead-lettered instead of put back.
@@ -116,15 +135,14 @@ class OrphanRecovery:
         recoveries: list[Recovery] = []
         poisoned: list[tuple[str, str]] = []
         recovered: list[str] = []
-        workers = list(workers)
-        for worker in workers:
+        for worker in silent.workers:
             queues = self.pulses.queues_of(worker)
             found = self._recover_worker(
                 worker,
                 queues,
                 liveness=self.pulses.pulses_key,
-                cutoff=now - self.silence_ms - int(grace * 1000),
-                now=now,
+                cutoff=silent.cutoff,
+                now=silent.now,
                 by="pulse",
                 poison=poison,
             )
@@ -134,7 +152,7 @@ class OrphanRecovery:
                 poisoned += dead_lettered
                 if recovery.messages:
                     recoveries.append(recovery)
-        return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(workers), poisoned=tuple(poisoned), workers=tuple(recovered))
+        return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(silent.workers), poisoned=tuple(poisoned), workers=tuple(recovered))
 
     def run(self, queues: Iterable[str] = (), *, poison: Collection[str] = ()) -> RecoveryPass:
         """Recover every worker dead by Dramatiq's heartbeat, and the stranded delayed messages of ``queues``.
@@ -194,7 +212,7 @@ class OrphanRecovery:
     def dead_workers(self) -> list[str]:
         """Return the broker ids silent past the silence (by pulse) or the heartbeat timeout (plain Dramatiq) now."""
         cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
-        silent = [found.worker for found in self.pulses.silent(self.silence_ms, self.pulses.now())]
+        silent = self.silent().workers
         dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
         return sorted(set(silent) | set(dead))
 

@@ -76,12 +76,12 @@ class RecoveryThread(LeaderDuty):
 
     def run_silent_pass(self, grace: float = 0.0) -> RecoveryPass:
         """Recover the processes silent too long (``grace`` seconds more), their deaths counted first, their slots freed after."""
-        now, silent = self.recovery.silent(grace)
-        if not silent:
+        silent = self.recovery.silent(grace)
+        if not silent.workers:
             return RecoveryPass()
-        poison = self._bury(silent)
-        slots = {worker: self.recovery.pulses.slots_of(worker) for worker in silent} if self.free_slots else {}
-        result = self.recovery.run_silent(silent, now, poison=poison.keys(), grace=grace)
+        poison = self._bury(silent.workers)
+        slots = {worker: self.recovery.pulses.slots_of(worker) for worker in silent.workers} if self.free_slots else {}
+        result = self.recovery.run_silent(silent, poison=poison.keys())
         for worker in result.workers:
             if self.free_slots is not None:
                 self.free_slots(slots[worker])

@@ -84,8 +84,7 @@ def test_the_reliability_page_shows_each_recovery_of_a_silent_worker_with_its_de
     victim.send(1)
     victim.fetch()
     redis_db.zadd(recovery.pulses.pulses_key, {victim.broker.broker_id: recovery.pulses.now() - 12_500})
-    now, silent = recovery.silent()
-    (recovered,) = recovery.run_silent(silent, now).recoveries
+    (recovered,) = recovery.run_silent(recovery.silent()).recoveries
 
     html = " ".join(manager.get(reverse("admin:scalejobs_reliability")).content.decode().split())
 

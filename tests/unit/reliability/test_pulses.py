@@ -7,7 +7,7 @@ import json
 import pytest
 
 from scalejobs.keys import KeySpace
-from scalejobs.reliability.recovery import OrphanRecovery
+from scalejobs.reliability.recovery import OrphanRecovery, Silent
 from tests.dramatiq_queues import Queues
 
 SILENCE_MS = 10_000
@@ -44,16 +44,16 @@ def test_a_process_silent_past_the_silence_has_its_messages_put_back_at_the_head
     taken = victim.fetch("default", 3)
     silence(recovery, redis_db, victim, 10.5)
 
-    now, silent = recovery.silent()
-    result = recovery.run_silent(silent, now)
+    silent = recovery.silent()
+    result = recovery.run_silent(silent)
 
-    assert silent == [victim.broker.broker_id] and result.workers == (victim.broker.broker_id,)
+    assert silent.workers == (victim.broker.broker_id,) and result.workers == (victim.broker.broker_id,)
     (recovered,) = result.recoveries
     assert recovered.queues == {"default": 3} and recovered.by == "pulse"
     assert 10.5 <= recovered.delay < 12
     assert set(redis_db.lrange("dramatiq:default", 0, 2)) == set(ids(taken)) and redis_db.llen("dramatiq:default") == 4
     assert not redis_db.exists(f"dramatiq:__acks__.{victim.broker.broker_id}.default")
-    assert recovery.pulses.silent(SILENCE_MS, recovery.pulses.now()) == []
+    assert recovery.silent().workers == ()
     stats = recovery.stats()
     assert (stats.workers, stats.messages, stats.timed) == (1, 3, 1) and stats.delay_max == recovered.delay
     assert recovery.recent()[0].delay == recovered.delay
@@ -65,9 +65,10 @@ def test_a_process_that_pulsed_within_the_silence_keeps_its_messages(recovery, r
     alive.fetch()
     silence(recovery, redis_db, alive, 9.0)
 
-    now, silent = recovery.silent()
+    silent = recovery.silent()
 
-    assert silent == [] and recovery.run_silent([alive.broker.broker_id], now).workers == ()
+    assert silent.workers == ()
+    assert recovery.run_silent(Silent(now=silent.now, cutoff=silent.cutoff, workers=(alive.broker.broker_id,))).workers == ()
     assert redis_db.scard(f"dramatiq:__acks__.{alive.broker.broker_id}.default") == 1
 
 
@@ -76,10 +77,10 @@ def test_a_process_that_pulses_between_the_look_up_and_the_move_keeps_its_messag
     late.send(1)
     late.fetch()
     silence(recovery, redis_db, late, 11.0)
-    now, silent = recovery.silent()
+    silent = recovery.silent()
     recovery.pulses.pulse(late.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
 
-    assert recovery.run_silent(silent, now).workers == ()
+    assert silent.workers and recovery.run_silent(silent).workers == ()
     assert redis_db.scard(f"dramatiq:__acks__.{late.broker.broker_id}.default") == 1
 
 
@@ -88,8 +89,7 @@ def test_dramatiqs_own_maintenance_finds_nothing_left_to_redeliver(recovery, red
     victim.send(1)
     victim.fetch()
     silence(recovery, redis_db, victim, 11.0)
-    now, silent = recovery.silent()
-    recovery.run_silent(silent, now)
+    recovery.run_silent(recovery.silent())
     redis_db.zadd("dramatiq:__heartbeats__", {victim.broker.broker_id: 0})
 
     # Another process's broker call with Dramatiq's maintenance pass forced on.
@@ -108,9 +108,7 @@ def test_a_plain_dramatiq_worker_never_pulses_and_keeps_the_heartbeat_timeout(re
     plain.fetch()
     redis_db.zadd("dramatiq:__heartbeats__", {plain.broker.broker_id: recovery.pulses.now() - 30_000})
 
-    now, silent = recovery.silent()
-
-    assert silent == [] and recovery.run(["default"]).recoveries == ()
+    assert recovery.silent().workers == () and recovery.run(["default"]).recoveries == ()
     assert redis_db.scard(f"dramatiq:__acks__.{plain.broker.broker_id}.default") == 1
 
 
@@ -124,14 +122,30 @@ def test_the_heartbeat_timeout_spares_a_process_whose_pulse_is_fresh(recovery, r
     assert redis_db.scard(f"dramatiq:__acks__.{busy.broker.broker_id}.default") == 1
 
 
-def test_nobody_is_silent_until_redis_has_been_up_for_the_silence(redis_db):
-    restarted = OrphanRecovery(
-        redis_db, KeySpace("test", "reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, silence_ms=SILENCE_MS, redis_uptime=lambda: 5.0
+def restarted(redis_db, uptime: float) -> OrphanRecovery:
+    """Return recovery on a Redis that restarted ``uptime`` seconds ago."""
+    return OrphanRecovery(
+        redis_db, KeySpace("test", "reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, silence_ms=SILENCE_MS, redis_uptime=lambda: uptime
     )
-    victim = pulsing(restarted, redis_db)
-    silence(restarted, redis_db, victim, 30.0)
 
-    assert restarted.silent()[1] == []
+
+def test_silence_while_redis_was_down_does_not_count(redis_db):
+    # Redis went down 36 s ago and came back 6 s ago; a live process has not pulsed again yet.
+    fresh = restarted(redis_db, uptime=6.0)
+    long_dead, just_killed, reconnecting = (pulsing(fresh, redis_db) for _ in range(3))
+    silence(fresh, redis_db, long_dead, 47.0)  # 11 s of silence before the outage
+    silence(fresh, redis_db, just_killed, 37.0)  # 1 s before it
+    silence(fresh, redis_db, reconnecting, 36.2)
+
+    assert fresh.silent().workers == (long_dead.broker.broker_id,)
+
+
+def test_nobody_is_judged_soon_after_a_restart_that_left_no_pulse_behind(redis_db):
+    fresh = restarted(redis_db, uptime=5.0)
+    victim = pulsing(fresh, redis_db)
+    redis_db.zadd(fresh.pulses.pulses_key, {victim.broker.broker_id: fresh.pulses.now() - 1000})  # after the restart
+
+    assert fresh.silent().workers == ()
 
 
 def test_a_paused_process_learns_at_its_next_pulse_that_its_jobs_were_recovered_and_is_counted(recovery, redis_db):
@@ -140,8 +154,7 @@ def test_a_paused_process_learns_at_its_next_pulse_that_its_jobs_were_recovered_
     paused.send(2)
     paused.fetch("default", 2)
     silence(recovery, redis_db, paused, 12.0)
-    now, silent = recovery.silent()
-    recovery.run_silent(silent, now)
+    recovery.run_silent(recovery.silent())
 
     presumed = recovery.pulses.pulse(paused.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
 
@@ -159,7 +172,7 @@ def test_a_pulse_names_the_processs_queues_and_slots_and_a_clean_stop_forgets_th
     assert pulses.queues_of("w1") == ["default", "reports"] and pulses.slots_of("w1") == slots
     assert pulses.known_queues() == {"default", "reports"}
     pulses.leave("w1")
-    assert pulses.queues_of("w1") == [] and pulses.silent(0, pulses.now() + 1) == []
+    assert pulses.queues_of("w1") == [] and pulses.silent_since(pulses.now() + 1) == []
 
 
 def test_a_clean_stop_leaves_the_pulses_unless_messages_are_still_unacknowledged(recovery, redis_db):
@@ -178,8 +191,8 @@ def test_other_processes_wait_a_grace_beyond_the_silence_before_stepping_in_for_
     victim.fetch()
     silence(recovery, redis_db, victim, 11.0)
 
-    now, silent = recovery.silent(grace=2.0)
-    assert silent == [] and recovery.run_silent([victim.broker.broker_id], now, grace=2.0).workers == ()
+    early = recovery.silent(grace=2.0)
+    assert early.workers == ()
+    assert recovery.run_silent(Silent(now=early.now, cutoff=early.cutoff, workers=(victim.broker.broker_id,))).workers == ()
     silence(recovery, redis_db, victim, 12.5)
-    now, silent = recovery.silent(grace=2.0)
-    assert recovery.run_silent(silent, now, grace=2.0).messages == 1
+    assert recovery.run_silent(recovery.silent(grace=2.0)).messages == 1
