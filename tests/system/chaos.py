@@ -42,8 +42,10 @@ from typing import Any
 SETTLE_SLACK = 60.0
 # How often the schedule looks at the clock and the workers, in seconds.
 TICK = 0.2
-# Seconds before a duplicate's first start within which a recovery of its delay queue explains it.
-DELAY_MOVE_WINDOW = 60.0
+# Seconds before a duplicate's first start within which a recovery of its delay queue explains it: the
+# whole run, since both copies may wait behind the backlog for minutes. Recoveries are counted per queue,
+# not per id, so this names a likely cause rather than proving it.
+DELAY_MOVE_WINDOW = 600.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
