@@ -3,7 +3,7 @@
 Dramatiq's own heartbeat is a side effect of broker calls and is judged
 after a minute (``heartbeat_timeout``). Each scalejobs worker process also
 sends a pulse every ``PULSE_SECONDS`` from a thread of its own (see
-``pulser``); the leader (or, two pulses later, any worker process) presumes
+``pulser``); the leader (or, a pulse later, any worker process) presumes
 a process dead once it has been silent ``SILENCE_SECONDS`` and recovers its
 jobs (``recovery``, ``runner``). Pulses and
 the silence are both measured on the Redis server's clock, so the clocks of

@@ -6,7 +6,7 @@ the leader looks for worker processes silent ``SILENCE_SECONDS`` (see
 ``pulses``) and recovers their messages at once; the other processes look
 too and step in once a process has been silent ``FOLLOWER_GRACE`` pulses
 longer, so a leader that died with it (a whole task SIGKILLed) costs two
-pulses, not its lease, which may keep landing on a crash-looping task. The
+pulse, not its lease, which may keep landing on a crash-looping task. The
 Lua move is atomic and checks the silence again, so whoever comes second
 finds nothing left to move. Every ``RECOVERY_INTERVAL_SECONDS`` the leader
 alone also recovers the workers dead by Dramatiq's heartbeat (plain
@@ -36,8 +36,9 @@ from .values import Death, RecoveryPass
 
 logger = logging.getLogger(__name__)
 
-# Pulses of silence past SILENCE_SECONDS after which a follower recovers a process the leader left alone.
-FOLLOWER_GRACE = 2
+# Pulses of silence past SILENCE_SECONDS after which a follower recovers a process the leader left alone:
+# enough for a live leader to come first, little enough that a dead one costs a second.
+FOLLOWER_GRACE = 1
 # The first wait after a Redis error; it doubles up to the recovery interval.
 RETRY_SECONDS = 1.0
 
