@@ -110,8 +110,9 @@ def test_sigkilling_a_whole_task_with_the_leader_runs_its_jobs_again_within_15_s
 
     again = wait_for(lambda: (found := started(redis_db, jobs, after=killed_at)) and len(found) == 8 and found, timeout=60)
     assert max(again.values()) - killed_at <= TARGET_SECONDS, sorted(at - killed_at for at in again.values())
-    assert leads(other)
     redis_db.set(RELEASE, 1)
+    # Recovered before the dead leader's lease lapsed (another process steps in a pulse after the silence); then the lead moves.
+    wait_for(lambda: leads(other), timeout=30)
 
 
 def test_a_process_paused_for_5_s_keeps_its_jobs(worker, redis_db):
