@@ -137,6 +137,26 @@ def test_a_process_paused_for_5_s_keeps_its_jobs(worker, redis_db):
     assert {int(count) for count in redis_db.hvals(RUNS)} == {1} and len(starts(redis_db)) == 2
 
 
+def test_a_process_paused_past_the_silence_has_its_jobs_run_again_and_counts_itself_resumed(worker, redis_db):
+    leader = worker(1, "--queues", "idle")
+    wait_for(lambda: leads(leader), timeout=60)
+    paused = worker(2)
+    jobs = hold(2)
+    wait_for(lambda: len(started(redis_db, jobs)) == 2, timeout=60)
+    process = child(paused)
+
+    os.kill(process, signal.SIGSTOP)
+    wait_for(lambda: orphan_recovery().stats().messages == 2, timeout=60)
+    os.kill(process, signal.SIGCONT)
+    redis_db.set(RELEASE, 1)
+
+    wait_for(lambda: orphan_recovery().stats().resumed == 1, timeout=30)
+    assert orphan_recovery().stats().resumed_messages == 2
+    # At least once: each job finished in the resumed process, and again when it fetched the recovered copy.
+    wait_for(lambda: redis_db.hlen(RUNS) == 2 and len(starts(redis_db)) == 4, timeout=30)
+    assert wait_for(lambda: "presumed dead" in paused.output(), timeout=10)
+
+
 def test_a_job_running_a_pure_python_loop_for_20_s_does_not_make_its_process_look_dead(worker, redis_db):
     leader = worker(1, "--queues", "idle")
     wait_for(lambda: leads(leader), timeout=60)
