@@ -110,9 +110,13 @@ DEFAULTS: dict[str, Any] = {
     "RELIABILITY": {
         # Whether the elected leader puts dead workers' unacknowledged messages back on their queues.
         "RECOVER_ORPHANS": True,
-        # Seconds between recovery passes; a SIGKILLed worker's jobs return within the broker's
-        # heartbeat_timeout plus this.
+        # Seconds between recovery passes for plain Dramatiq workers (judged by the broker's heartbeat_timeout)
+        # and for stranded delayed messages.
         "RECOVERY_INTERVAL_SECONDS": 15.0,
+        # Seconds between the pulses each worker process sends from a thread of its own.
+        "PULSE_SECONDS": 1.0,
+        # Seconds of silence after which a worker process is presumed dead and its jobs go back on their queues.
+        "SILENCE_SECONDS": 10.0,
         # Dead-letter a message once its worker died under it more than this many times; None turns the guard off.
         "MAX_DEATHS": 3,
         # Recoveries and poisoned messages kept for the admin page.
@@ -247,6 +251,8 @@ class ReliabilitySettings:
 
     recover_orphans: bool
     recovery_interval_seconds: float
+    pulse_seconds: float
+    silence_seconds: float
     max_deaths: int | None
     history: int
 
@@ -400,9 +406,13 @@ def _reliability(raw: Mapping[str, Any], path: str) -> ReliabilitySettings:
     section = _section(raw, path, "RELIABILITY")
     at = f"{path}['RELIABILITY']"
     interval = _value(section, at, "RECOVERY_INTERVAL_SECONDS", (int, float), _positive_number, _SECONDS)
+    silence = _value(section, at, "SILENCE_SECONDS", (int, float), _positive_number, _SECONDS)
+    pulse = _value(section, at, "PULSE_SECONDS", (int, float), lambda value: 0 < value <= silence / 3, "at most a third of SILENCE_SECONDS")
     return ReliabilitySettings(
         recover_orphans=_value(section, at, "RECOVER_ORPHANS", bool),
         recovery_interval_seconds=float(interval),
+        pulse_seconds=float(pulse),
+        silence_seconds=float(silence),
         max_deaths=_value(section, at, "MAX_DEATHS", (int, type(None)), _count_or_none, "an int >= 0, or None"),
         history=_value(section, at, "HISTORY", int, _positive, "a positive int"),
     )

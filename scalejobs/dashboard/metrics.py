@@ -8,10 +8,12 @@ at most one heartbeat's counts.
 
 Keys: ``<prefix>:dashboard:minute:<epoch minute>``, a hash with the fields
 ``processed`` (attempts that returned) and ``failed`` (attempts that raised,
-retried or not), expiring after the configured retention; and
-``<prefix>:dashboard:actors``, a hash of running totals per actor since the
-key was created (``processed:<actor>``, ``failed:<actor>``, and
-``seconds:<actor>``, the summed duration of both), which never expires:
+retried or not), expiring after the configured retention, to which the
+leader adds ``recovered`` (dead workers' jobs put back) and
+``recovery_delay_ms`` (the longest wait from a death to its requeue) when it
+recovers jobs; and ``<prefix>:dashboard:actors``, a hash of running totals per
+actor since the key was created (``processed:<actor>``, ``failed:<actor>``,
+and ``seconds:<actor>``, the summed duration of both), which never expires:
 the metrics slice reads it as counters.
 """
 
@@ -25,6 +27,7 @@ import redis
 
 from ..clock import Clock
 from .keys import DashboardKeys
+from .scripts import script
 from .values import ActorTotals, MinuteCount
 
 Counts = Mapping[int, tuple[int, int]]
@@ -111,17 +114,33 @@ class Throughput:
         self.keys = keys
         self.clock = clock
 
+    def count_recovery(self, *, at: float, messages: int, delay: float | None, retention_seconds: int = 86400) -> None:
+        """Count ``messages`` of a dead worker put back at ``at``, ``delay`` seconds after its death."""
+        key = self.keys.minute(int(at // 60))
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, "recovered", messages)
+            if delay is not None:
+                script(self.client, "longest")(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
+            pipe.expire(key, retention_seconds)
+            pipe.execute()
+
     def minutes(self, count: int = 60) -> list[MinuteCount]:
         """Return the last ``count`` minutes, oldest first, the current one included."""
         current = int(self.clock() // 60)
         minutes = range(current - count + 1, current + 1)
         with self.client.pipeline(transaction=False) as pipe:
             for minute in minutes:
-                pipe.hmget(self.keys.minute(minute), "processed", "failed")
+                pipe.hmget(self.keys.minute(minute), "processed", "failed", "recovered", "recovery_delay_ms")
             rows = pipe.execute()
         return [
-            MinuteCount(minute=minute * 60.0, processed=int(processed or 0), failed=int(failed or 0))
-            for minute, (processed, failed) in zip(minutes, rows)
+            MinuteCount(
+                minute=minute * 60.0,
+                processed=int(processed or 0),
+                failed=int(failed or 0),
+                recovered=int(recovered or 0),
+                recovery_delay=None if delay is None else int(delay) / 1000,
+            )
+            for minute, (processed, failed, recovered, delay) in zip(minutes, rows)
         ]
 
     def actors(self) -> list[ActorTotals]:

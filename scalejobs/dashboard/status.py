@@ -54,7 +54,11 @@ def status_lines(overview: Overview, *, now: float, leader: str, protection: str
         )
     processed = sum(minute.processed for minute in overview.minutes)
     failed = sum(minute.failed for minute in overview.minutes)
-    lines.append(f"Last hour: {processed} processed, {failed} failed")
+    recovered = ""
+    if overview.recovered:
+        longest = f", longest {overview.recovery_delay:.1f}s after death" if overview.recovery_delay is not None else ""
+        recovered = f", {overview.recovered} recovered from dead workers{longest}"
+    lines.append(f"Last hour: {processed} processed, {failed} failed{recovered}")
     lines.append(f"Leader: {leader}")
     lines.append(f"Protection: {protection}")
     return lines

@@ -194,6 +194,9 @@ class MinuteCount:
     minute: float
     processed: int
     failed: int
+    # Jobs of dead workers put back on their queues, and the longest wait from a death to its requeue (s).
+    recovered: int = 0
+    recovery_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,6 +227,17 @@ class Overview:
     def threads(self) -> int:
         """Return the number of worker threads across all workers."""
         return sum(worker.threads for worker in self.workers)
+
+    @property
+    def recovered(self) -> int:
+        """Return how many jobs of dead workers went back on their queues during ``minutes``."""
+        return sum(minute.recovered for minute in self.minutes)
+
+    @property
+    def recovery_delay(self) -> float | None:
+        """Return the longest wait from a worker's death to its jobs' requeue during ``minutes``, in seconds."""
+        delays = [minute.recovery_delay for minute in self.minutes if minute.recovery_delay is not None]
+        return max(delays, default=None)
 
 
 def last_line(text: str) -> str:

@@ -50,6 +50,7 @@ def orphan_recovery(broker: dramatiq.Broker | None = None) -> OrphanRecovery:
         keyspace("reliability"),
         namespace=broker.namespace,  # type: ignore[attr-defined]
         heartbeat_timeout_ms=int(broker.heartbeat_timeout),  # type: ignore[attr-defined]
+        silence_ms=int(get_settings().reliability.silence_seconds * 1000),
         history=get_settings().reliability.history,
     )
 
@@ -68,6 +69,8 @@ class Overview:
     dead_workers: tuple[str, ...]
     heartbeat_timeout: float
     interval: float
+    silence: float
+    pulse: float
     recover_orphans: bool
     max_deaths: int | None
     endangered: tuple[Endangered, ...]
@@ -76,8 +79,13 @@ class Overview:
 
     @property
     def recovery_bound(self) -> float:
-        """Return the longest a dead worker's jobs wait to go back, in seconds."""
+        """Return the longest a dead plain Dramatiq worker's jobs wait to go back, in seconds."""
         return self.heartbeat_timeout + self.interval
+
+    @property
+    def silent_bound(self) -> float:
+        """Return the longest a dead scalejobs worker's jobs wait to go back while a leader lives, in seconds."""
+        return self.silence + self.pulse
 
 
 def overview(limit: int = 20) -> Overview:
@@ -91,6 +99,8 @@ def overview(limit: int = 20) -> Overview:
         dead_workers=tuple(recovery.dead_workers()),
         heartbeat_timeout=recovery.heartbeat_timeout_ms / 1000,
         interval=settings.recovery_interval_seconds,
+        silence=settings.silence_seconds,
+        pulse=settings.pulse_seconds,
         recover_orphans=settings.recover_orphans,
         max_deaths=settings.max_deaths,
         endangered=tuple(ledger.endangered(limit)),

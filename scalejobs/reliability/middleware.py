@@ -8,6 +8,7 @@ import dramatiq
 from dramatiq.middleware import Retries
 
 from .guard import DeliveryGuard
+from .pulser import PulseThread
 from .runner import RecoveryThread
 
 
@@ -20,14 +21,18 @@ class Reliability(dramatiq.Middleware):
 
     def __init__(self) -> None:
         self.guard = DeliveryGuard()
+        self._pulse: PulseThread | None = None
         self._recovery: RecoveryThread | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before, not after: the worker threads start taking jobs before after_worker_boot.
-        from .runtime import delivery_guard
+        from .runtime import delivery_guard, pulse_thread
 
         self.guard = delivery_guard(broker, resend_retries=any(isinstance(m, Retries) for m in broker.middleware))
         self.guard.start()
+        self._pulse = pulse_thread(broker)
+        if self._pulse is not None:
+            self._pulse.start()
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from .runtime import recovery_thread
@@ -44,7 +49,11 @@ class Reliability(dramatiq.Middleware):
             self._recovery = None
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # After, not before: a drain cut short by SIGKILL must leave a silence behind.
         self.guard.stop()
+        if self._pulse is not None:
+            self._pulse.stop()
+            self._pulse = None
 
     def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
         self.guard.enqueued(message)

@@ -1,20 +1,26 @@
-"""Put dead workers' unacknowledged messages back on their queues, on a fixed schedule.
+"""Put dead workers' unacknowledged messages back on their queues, within seconds of the death.
 
 Dramatiq's Redis broker keeps the id of each fetched message in an ack set
 per worker process and queue until the job is acked. It returns a dead
 process's ids only in a maintenance pass drawn at random (one call in a
 thousand) for the one queue of that call, so a SIGKILLed worker's jobs come
 back after minutes, or never for a quiet queue (dramatiq#692, #431).
-``OrphanRecovery.run`` does that work for every queue, on demand:
+``OrphanRecovery`` does that work for every queue, on demand:
 
-- A worker process is dead when its heartbeat in ``<ns>:__heartbeats__``
-  (written by every broker call, with the caller's clock, as Dramatiq does)
-  is older than the broker's ``heartbeat_timeout``. Its ack sets are found
-  with ``SCAN``, so queues, delay queues included, that the recovering
-  process never declared are recovered too; each id whose payload is still
-  stored goes back to the tail of its queue (or, if the caller names it
-  poisoned, to the dead letters), and the process leaves the heartbeat set
-  (``lua/recover.lua``).
+- ``run_silent``: a scalejobs worker process is dead once its pulse (see
+  ``pulses``) has been silent ``silence_ms``, on Redis time. Its ack sets
+  are named from the queues its pulses listed; each id whose payload is
+  still stored goes back to the *head* of its queue (or, if the caller names
+  it poisoned, to the dead letters), the ack set goes, and a note is left
+  in case the process was only paused (``lua/recover.lua``). Dramatiq's
+  maintenance then finds empty ack sets: nothing is redelivered twice.
+- ``run``: a process that never pulsed (plain Dramatiq) is dead when its
+  heartbeat in ``<ns>:__heartbeats__`` (written by every broker call, with
+  the caller's clock, as Dramatiq does) is older than the broker's
+  ``heartbeat_timeout``, as Dramatiq judges it. Its ack sets are looked for
+  under the queues any pulsing process consumes and the queues given, never
+  with a ``SCAN`` of the keyspace; an ack set of a queue none of them knows
+  is left to Dramatiq's own maintenance.
 - A delayed message that a *live* process has held more than
   ``heartbeat_timeout`` past its due time was dropped from that process's
   memory (Dramatiq's consumer empties its in-memory delay queue after a
@@ -33,30 +39,41 @@ held and dropped.
 
 Keys, under ``<prefix>:reliability``: ``recovery:stats`` (hash of counters:
 ``passes``, ``workers``, ``messages``, ``stranded``, ``poisoned``, ``queue:<name>``, and
-``last_pass`` / ``last_recovery`` in ms) and ``recovery:history`` (JSON
-recoveries, newest first, capped). They live in the broker's Redis, beside
+``last_pass`` / ``last_recovery`` in ms, and ``timed``, ``delay_ms_total``,
+``delay_ms_max``: the delays from the last sign of life to the requeue) and
+``recovery:history`` (JSON recoveries, newest first, capped). They live in the broker's Redis, beside
 the keys they count.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 
 import redis
 
 from ..clock import Clock, system_clock
 from ..keys import KeySpace
+from .pulses import Pulses
 from .scripts import script
 from .values import Recovery, RecoveryPass, RecoveryStats
 
 # Ids read per round trip when looking for overdue delayed messages.
 CHUNK = 500
-# Keys asked for per SCAN call when looking for a dead worker's ack sets.
-SCAN_COUNT = 1000
 DEAD_WORKER = "dead worker"
 STRANDED = "stranded delayed"
+# How long the note for a process presumed dead waits for it to pulse again, in ms.
+PRESUMED_TTL_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Silent:
+    """The processes whose last pulse is at or before ``cutoff``; times in ms, Redis time."""
+
+    now: int
+    cutoff: int
+    workers: tuple[str, ...]
 
 
 class OrphanRecovery:
@@ -69,6 +86,7 @@ class OrphanRecovery:
         *,
         namespace: str,
         heartbeat_timeout_ms: int,
+        silence_ms: int = 10_000,
         clock: Clock = system_clock,
         history: int = 50,
         redis_uptime: Callable[[], float] | None = None,
@@ -77,8 +95,10 @@ class OrphanRecovery:
         self.client = client
         self.namespace = namespace
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
+        self.silence_ms = silence_ms
         self.clock = clock
         self.history = history
+        self.pulses = Pulses(client, keys)
         self._uptime = redis_uptime or self._redis_uptime
         self.stats_key = keys("recovery", "stats")
         self.history_key = keys("recovery", "history")
@@ -86,11 +106,60 @@ class OrphanRecovery:
         self._recover = script(client, "recover")
         self._restore = script(client, "restore")
 
+    def silent(self, grace: float = 0.0) -> Silent:
+        """Return the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) now, on Redis time.
+
+        Silence while Redis was down does not count: until Redis has been up
+        the silence after a restart, the downtime (from the newest pulse
+        written before it) is added to the silence, so a process killed
+        before the outage is still judged soon after, and every live process
+        has had the whole silence to pulse again.
+        """
+        now = self.pulses.now()
+        silence = self.silence_ms + int(grace * 1000)
+        uptime = int(self._uptime() * 1000)
+        if uptime < self.silence_ms:
+            before = self.pulses.newest_before(now - uptime)
+            if before is None:
+                return Silent(now=now, cutoff=now - silence - uptime, workers=())
+            silence += now - uptime - before
+        cutoff = now - silence
+        return Silent(now=now, cutoff=cutoff, workers=tuple(found.worker for found in self.pulses.silent_since(cutoff)))
+
+    def run_silent(self, silent: Silent, *, poison: Collection[str] = ()) -> RecoveryPass:
+        """Recover the messages of the ``silent`` processes (see ``silent``).
+
+        A process that pulsed since keeps its messages. Messages whose redis
+        id is in ``poison`` are dead-lettered instead of put back.
+        """
+        recoveries: list[Recovery] = []
+        poisoned: list[tuple[str, str]] = []
+        recovered: list[str] = []
+        for worker in silent.workers:
+            queues = self.pulses.queues_of(worker)
+            found = self._recover_worker(
+                worker,
+                queues,
+                liveness=self.pulses.pulses_key,
+                cutoff=silent.cutoff,
+                now=silent.now,
+                by="pulse",
+                poison=poison,
+            )
+            if found is not None:
+                recovery, dead_lettered = found
+                recovered.append(worker)
+                poisoned += dead_lettered
+                if recovery.messages:
+                    recoveries.append(recovery)
+        return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(silent.workers), poisoned=tuple(poisoned), workers=tuple(recovered))
+
     def run(self, queues: Iterable[str] = (), *, poison: Collection[str] = ()) -> RecoveryPass:
-        """Recover every dead worker's messages and the stranded delayed messages of ``queues``.
+        """Recover every worker dead by Dramatiq's heartbeat, and the stranded delayed messages of ``queues``.
 
         Messages whose redis id is in ``poison`` are dead-lettered instead of put back.
         """
+        queues = list(queues)
         now = int(self.clock() * 1000)
         cutoff = self._cutoff(now)
         with self.client.pipeline(transaction=True) as pipe:
@@ -102,8 +171,16 @@ class OrphanRecovery:
         recoveries: list[Recovery] = []
         poisoned: list[tuple[str, str]] = []
         dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
-        for worker in dead:
-            recovered = self._recover_worker(worker, cutoff, now, poison)
+        known: set[str] = set()
+        if dead:
+            known = self.pulses.known_queues() | set(queues) | {f"{_canonical(queue)}.DQ" for queue in queues}
+        alive = self.pulses.alive(self.silence_ms, self.pulses.now()) if dead else set()
+        # A process that pulses is judged by its pulse alone: alive now, or recovered by run_silent.
+        for worker in (worker for worker in dead if worker not in alive):
+            candidates = sorted(known | set(self.pulses.queues_of(worker)))
+            recovered = self._recover_worker(
+                worker, self._held(worker, candidates), liveness=self.heartbeats_key, cutoff=cutoff, now=now, by="heartbeat", poison=poison
+            )
             if recovered is not None:
                 recovery, dead_lettered = recovered
                 poisoned += dead_lettered
@@ -112,6 +189,16 @@ class OrphanRecovery:
         live = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf")]
         recoveries += self._restore_stranded(live, sorted({_canonical(queue) for queue in queues}), now)
         return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
+
+    def leave(self, worker: str) -> bool:
+        """Forget a process that stopped cleanly, unless it left unacknowledged messages; tell whether it was forgotten.
+
+        A process that left some keeps its last pulse, so its silence recovers them in seconds.
+        """
+        if self._held(worker, self.pulses.queues_of(worker)):
+            return False
+        self.pulses.leave(worker)
+        return True
 
     def dead(self, workers: Iterable[str]) -> list[str]:
         """Return those of ``workers`` (broker ids) that are dead now: silent too long, or gone from the heartbeats."""
@@ -123,9 +210,11 @@ class OrphanRecovery:
         return [worker for worker, score in zip(workers, scores, strict=True) if score is None or score <= cutoff]
 
     def dead_workers(self) -> list[str]:
-        """Return the broker ids whose heartbeat is older than the timeout now."""
+        """Return the broker ids silent past the silence (by pulse) or the heartbeat timeout (plain Dramatiq) now."""
         cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
-        return [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        silent = self.silent().workers
+        dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        return sorted(set(silent) | set(dead))
 
     def stats(self) -> RecoveryStats:
         """Return the counters of every pass so far."""
@@ -136,6 +225,11 @@ class OrphanRecovery:
             messages=raw.get("messages", 0),
             stranded=raw.get("stranded", 0),
             poisoned=raw.get("poisoned", 0),
+            timed=raw.get("timed", 0),
+            delay_total=raw.get("delay_ms_total", 0) / 1000,
+            delay_max=raw.get("delay_ms_max", 0) / 1000,
+            resumed=raw.get("resumed", 0),
+            resumed_messages=raw.get("resumed_messages", 0),
             by_queue={name[len("queue:") :]: count for name, count in sorted(raw.items()) if name.startswith("queue:")},
             last_pass=raw["last_pass"] / 1000 if "last_pass" in raw else None,
             last_recovery=raw["last_recovery"] / 1000 if "last_recovery" in raw else None,
@@ -153,6 +247,8 @@ class OrphanRecovery:
                     worker=record["worker"],
                     kind=record["kind"],
                     queues={name: int(count) for name, count in queues.items()} if isinstance(queues, dict) else {},
+                    delay=record["delay_ms"] / 1000 if "delay_ms" in record else None,
+                    by=record.get("by", ""),
                 )
             )
         return found
@@ -175,20 +271,32 @@ class OrphanRecovery:
         downtime = restarted - max(before)
         return now - self.heartbeat_timeout_ms - downtime
 
-    def _recover_worker(self, worker: str, cutoff: int, now: int, poison: Collection[str]) -> tuple[Recovery, list[tuple[str, str]]] | None:
-        prefix = f"{self.namespace}:__acks__.{worker}."
-        queues = sorted(_text(key)[len(prefix) :] for key in self.client.scan_iter(match=_glob(prefix) + "*", count=SCAN_COUNT))
-        keys = [self.heartbeats_key, self.stats_key, self.history_key]
+    def _held(self, worker: str, queues: list[str]) -> list[str]:
+        """Return those of ``queues`` in which ``worker`` holds an ack set."""
+        if not queues:
+            return []
+        with self.client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.exists(self._acks(worker, queue))
+            found = pipe.execute()
+        return [queue for queue, exists in zip(queues, found, strict=True) if exists]
+
+    def _recover_worker(
+        self, worker: str, queues: list[str], *, liveness: str, cutoff: int, now: int, by: str, poison: Collection[str]
+    ) -> tuple[Recovery, list[tuple[str, str]]] | None:
+        keys = [liveness, self.heartbeats_key, self.pulses.presumed_key(worker), self.stats_key, self.history_key]
         for queue in queues:
             dead = f"{self.namespace}:{_canonical(queue)}.XQ"
-            keys += [prefix + queue, f"{self.namespace}:{queue}", f"{self.namespace}:{queue}.msgs", dead, f"{dead}.msgs"]
-        reply = self._recover(keys=keys, args=[worker, cutoff, now, self.history, len(queues), *queues, *poison])
+            keys += [self._acks(worker, queue), f"{self.namespace}:{queue}", f"{self.namespace}:{queue}.msgs", dead, f"{dead}.msgs"]
+        presumed_ttl = PRESUMED_TTL_MS if by == "pulse" else 0
+        reply = self._recover(keys=keys, args=[worker, cutoff, now, self.history, len(queues), by, presumed_ttl, *queues, *poison])
         if reply == -1:
             return None
-        moved_reply, poisoned_reply = reply
+        moved_reply, poisoned_reply, delay = reply
         moved = {_text(moved_reply[index]): int(moved_reply[index + 1]) for index in range(0, len(moved_reply), 2)}
         poisoned = [(_text(poisoned_reply[index]), _text(poisoned_reply[index + 1])) for index in range(0, len(poisoned_reply), 2)]
-        return Recovery(at=now / 1000, worker=worker, kind=DEAD_WORKER, queues=moved), poisoned
+        seconds = int(delay) / 1000 if int(delay) >= 0 else None
+        return Recovery(at=now / 1000, worker=worker, kind=DEAD_WORKER, queues=moved, delay=seconds, by=by), poisoned
 
     def _restore_stranded(self, workers: list[str], queues: list[str], now: int) -> list[Recovery]:
         held = [(worker, f"{queue}.DQ") for worker in workers for queue in queues]
@@ -249,11 +357,6 @@ def _eta(payload: bytes | None) -> int | None:
     except (ValueError, AttributeError):
         return None
     return int(eta) if isinstance(eta, (int, float)) and not isinstance(eta, bool) else None
-
-
-def _glob(text: str) -> str:
-    """Escape ``text`` for a Redis ``MATCH`` pattern."""
-    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
 
 
 def _text(value: bytes | str) -> str:

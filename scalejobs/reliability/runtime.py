@@ -1,7 +1,8 @@
-"""Build the worker-side parts of the slice from the settings: the delivery guard and the recovery thread."""
+"""Build the worker-side parts of the slice from the settings: the delivery guard, the pulse and the recovery thread."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -15,8 +16,9 @@ from ..errors import ConfigurationError
 from . import delivery_ledger, orphan_recovery
 from .deliveries import DeliveryLedger
 from .guard import DeliveryGuard, PoisonMessage
+from .pulser import PulseThread
 from .runner import RecoveryThread
-from .values import Death, Poisoned
+from .values import Death, Poisoned, RecoveryPass
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +48,70 @@ def recovery_thread(broker: dramatiq.Broker) -> RecoveryThread | None:
         recovery,
         process_election(),
         interval=settings.recovery_interval_seconds,
+        check=settings.pulse_seconds,
         queues=broker.get_declared_queues,
+        free_slots=_free_slots,
+        recovered=_count_in_dashboard,
         wake=getattr(broker, "wake", None),
         ledger=ledger,
         max_deaths=settings.max_deaths,
         poisoned=lambda death: _poisoned(ledger, broker, death),
     )
+
+
+def pulse_thread(broker: dramatiq.Broker) -> PulseThread | None:
+    """Return this worker process's pulse, or ``None`` when recovery is off or the broker is not Redis."""
+    settings = get_settings().reliability
+    if not settings.recover_orphans:
+        return None
+    try:
+        recovery = orphan_recovery(broker)
+    except ConfigurationError:
+        return None
+    return PulseThread(
+        recovery.pulses,
+        leave=recovery.leave,
+        broker_id=broker.broker_id,  # type: ignore[attr-defined]
+        interval=settings.pulse_seconds,
+        queues=lambda: sorted(broker.get_declared_queues() | broker.get_declared_delay_queues()),
+        slots=lambda: _held_slots(broker),
+        stats_key=recovery.stats_key,
+    )
+
+
+def _held_slots(broker: dramatiq.Broker) -> str:
+    """Return the concurrency slots this process holds, as JSON ``[[holder, [claim, ...]], ...]``."""
+    from ..throttle.engine import Claim
+    from ..throttle.middleware import Throttle
+
+    held: list[tuple[tuple[Claim, ...], str]] = []
+    for middleware in broker.middleware:
+        if isinstance(middleware, Throttle):
+            held += middleware.keeper.holdings()
+    return json.dumps([[holder, [[c.kind, c.limit, c.period, c.scope] for c in claims]] for claims, holder in held])
+
+
+def _free_slots(raw: str) -> None:
+    """Free the concurrency slots a dead process held at its last pulse (``_held_slots``)."""
+    from ..throttle import throttles
+    from ..throttle.engine import Claim
+
+    holdings = [
+        (tuple(Claim(kind=kind, limit=limit, period=period, scope=scope) for kind, limit, period, scope in claims), holder)
+        for holder, claims in json.loads(raw)
+    ]
+    if holdings:
+        throttles().release_many(holdings)
+        logger.info("scalejobs: freed the concurrency slots of %d job(s) of a dead worker process.", len(holdings))
+
+
+def _count_in_dashboard(result: RecoveryPass) -> None:
+    """Add the recovered messages and their delays to the dashboard's per-minute metrics."""
+    from ..dashboard import engine
+
+    retention = get_settings().dashboard.metrics_retention_hours * 3600
+    for recovery in result.recoveries:
+        engine().throughput.count_recovery(at=recovery.at, messages=recovery.messages, delay=recovery.delay, retention_seconds=retention)
 
 
 def _poisoned(ledger: DeliveryLedger | None, broker: dramatiq.Broker, death: Death) -> None:

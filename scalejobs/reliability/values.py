@@ -14,6 +14,10 @@ class Recovery:
     worker: str
     kind: str
     queues: Mapping[str, int] = field(default_factory=dict)
+    # Seconds from the worker's last sign of life to the requeue; None for stranded delayed messages.
+    delay: float | None = None
+    # What judged the worker dead: "pulse" (scalejobs, seconds) or "heartbeat" (Dramatiq's timeout).
+    by: str = ""
 
     @property
     def messages(self) -> int:
@@ -27,6 +31,8 @@ class RecoveryPass:
 
     recoveries: tuple[Recovery, ...] = ()
     dead_workers: int = 0
+    # The processes found dead and recovered (with or without messages), by broker id.
+    workers: tuple[str, ...] = ()
     # (queue, redis id) of the messages dead-lettered instead of put back: their workers kept dying.
     poisoned: tuple[tuple[str, str], ...] = ()
     skipped: str = ""
@@ -51,9 +57,21 @@ class RecoveryStats:
     messages: int
     stranded: int
     poisoned: int
+    # Recoveries of dead workers with a known delay, their total and longest delay in seconds.
+    timed: int
+    delay_total: float
+    delay_max: float
+    # Processes presumed dead that pulsed again (paused, not dead), and the messages recovered from them.
+    resumed: int
+    resumed_messages: int
     by_queue: Mapping[str, int]
     last_pass: float | None
     last_recovery: float | None
+
+    @property
+    def delay_mean(self) -> float | None:
+        """Return the mean delay from a worker's death to its jobs' requeue, in seconds."""
+        return self.delay_total / self.timed if self.timed else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from scalejobs.dashboard import engine
 from scalejobs.dashboard.values import WorkerInfo
@@ -66,3 +67,14 @@ def test_health_fails_when_no_worker_of_this_host_is_alive(redis_db):
 
     with pytest.raises(CommandError, match="No live worker process on host 'worker-host'."):
         health("--host", "worker-host")
+@pytest.mark.django_db
+def test_status_and_the_dashboard_count_the_jobs_recovered_from_dead_workers_with_their_longest_delay(redis_db, django_user_model, client):
+    now = engine().clock()
+    engine().throughput.count_recovery(at=now, messages=8, delay=10.9)
+    engine().throughput.count_recovery(at=now, messages=2, delay=4.2)
+
+    assert "Last hour: 0 processed, 0 failed, 10 recovered from dead workers, longest 10.9s after death" in status().splitlines()
+    user = django_user_model.objects.create_superuser("ada", password="pw")
+    client.force_login(user)
+    html = " ".join(client.get(reverse("admin:scalejobs_dashboard")).content.decode().split())
+    assert "<strong>10</strong>" in html and "from dead workers, last hour (longest 10.9 s after death)" in html

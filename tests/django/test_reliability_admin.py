@@ -70,7 +70,28 @@ def test_the_reliability_page_shows_recoveries_and_poisoned_messages(manager, re
     assert '<strong id="poisoned-count">1</strong>' in html
     assert victim.broker.broker_id in html and "dead worker" in html
     assert "m-&lt;b&gt;1&lt;/b&gt;" in html and "m-<b>1</b>" not in html
-    assert "within\n75 s" in html or "within 75 s" in " ".join(html.split())
+    assert "within 75 s" in " ".join(html.split())
+    assert '<span id="silent-bound">11 s</span>' in html
+
+
+def test_the_reliability_page_shows_each_recovery_of_a_silent_worker_with_its_delay(manager, redis_db):
+    broker = dramatiq.get_broker()
+    recovery = OrphanRecovery(
+        broker.client, keyspace("reliability"), namespace="dramatiq", heartbeat_timeout_ms=60_000, silence_ms=10_000, redis_uptime=lambda: 3600.0
+    )
+    victim = Queues(redis_db)
+    recovery.pulses.pulse(victim.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
+    victim.send(1)
+    victim.fetch()
+    redis_db.zadd(recovery.pulses.pulses_key, {victim.broker.broker_id: recovery.pulses.now() - 12_500})
+    (recovered,) = recovery.run_silent(recovery.silent()).recoveries
+
+    html = " ".join(manager.get(reverse("admin:scalejobs_reliability")).content.decode().split())
+
+    delay = f"{recovered.delay:.1f} s"
+    assert f'<strong id="recovery-delay-mean">{delay}</strong>' in html
+    assert f'<span id="recovery-delay-max">{delay}</span>' in html
+    assert f'<td class="sj-number">{delay} <span class="sj-quiet">after its last pulse</span></td>' in html
 
 
 def test_the_reliability_page_needs_the_view_permission(django_user_model, client, redis_db):
@@ -139,3 +160,10 @@ def test_an_invalid_max_deaths_names_the_setting():
         (error,) = checks.run_checks()
     assert error.id == "scalejobs.E001"
     assert error.msg == "SCALEJOBS['RELIABILITY']['MAX_DEATHS']: expected an int >= 0, or None, got -1."
+
+
+def test_a_pulse_longer_than_a_third_of_the_silence_names_both_settings():
+    with override_settings(SCALEJOBS={"RELIABILITY": {"SILENCE_SECONDS": 6, "PULSE_SECONDS": 3}}):
+        (error,) = checks.run_checks()
+    assert error.id == "scalejobs.E001"
+    assert error.msg == "SCALEJOBS['RELIABILITY']['PULSE_SECONDS']: expected at most a third of SILENCE_SECONDS, got 3."

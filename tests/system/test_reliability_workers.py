@@ -1,7 +1,7 @@
 """Orphan recovery and the poison-message guard in real rundramatiq workers, on both Redis brokers.
 
 Workers run ``tests.system.reliability_settings`` with a 3 s heartbeat
-timeout, a 1 s recovery interval and a 3 s leader lease, so a dead worker is
+timeout and silence, a 1 s recovery interval and a 3 s leader lease, so a dead worker is
 noticed in seconds rather than Dramatiq's minute.
 """
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.system
 
 HEARTBEAT_MS = 3000
 FAST = {
-    "RELIABILITY": {"RECOVERY_INTERVAL_SECONDS": 1.0},
+    "RELIABILITY": {"RECOVERY_INTERVAL_SECONDS": 1.0, "SILENCE_SECONDS": 3.0, "PULSE_SECONDS": 0.5},
     "LEADER": {"LEASE_SECONDS": 3.0, "RENEW_SECONDS": 1.0, "CHECK_SECONDS": 1.0},
 }
 

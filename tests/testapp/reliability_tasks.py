@@ -76,6 +76,12 @@ def hold_until_released(token: str) -> None:
     _ran(message_id)
 
 
+@scalejobs.job(max_retries=0, time_limit=int(LONGEST_HOLD_SECONDS * 2000), throttle=scalejobs.Concurrency(1, lock_timeout=120))
+def hold_the_only_slot(token: str) -> None:
+    """``hold_until_released`` holding the one slot of a limiter whose dead holders lapse only after 2 minutes."""
+    hold_until_released.fn(token)
+
+
 @scalejobs.job(max_retries=0)
 def kill_own_worker(token: str) -> None:
     """Start, then SIGKILL the worker process running it, as an out-of-memory kill would."""
@@ -84,3 +90,14 @@ def kill_own_worker(token: str) -> None:
     # start): the master waits up to 30 s (its worker fork timeout) for a process that died before.
     time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@scalejobs.job(max_retries=0, time_limit=120_000)
+def spin(seconds: float) -> None:
+    """Run a pure-Python loop for ``seconds``, holding the GIL but for the interpreter's switches."""
+    message_id = _start()
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        count += 1
+    _ran(message_id)
