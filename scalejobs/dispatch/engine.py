@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import redis
+from redis.commands.core import Script
 
-from ..scripting import run_script_many
+from ..scripting import run_scripts
 
 
 def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
@@ -63,18 +65,27 @@ class PushQueues:
         """Append one message to ``queue_name`` and leave a token if there is none."""
         self._enqueue(keys=self._enqueue_keys(queue_name), args=[now_ms, broker_id, message_id, payload])
 
+    def enqueue_call(self, queue_name: str, message_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> tuple[list[str], list[Any]]:
+        """Return the keys and arguments of ``enqueue``'s script call, for a guard's script to extend (see ``guard``)."""
+        return self._enqueue_keys(queue_name), [now_ms, broker_id, message_id, payload]
+
     def enqueue_many(self, batches: Sequence[tuple[str, Sequence[tuple[str, bytes]]]], *, broker_id: str, now_ms: int) -> None:
         """Append each batch of ``(message id, payload)`` pairs to its queue, all in one round trip.
 
         ``batches`` holds ``(queue name, pairs)``; each batch is one script
         call, so keep it to a thousand or so messages (see ``lua/enqueue.lua``).
         """
-        calls = [
-            (self._enqueue_keys(queue_name), [now_ms, broker_id, *(part for pair in pairs for part in pair)])
+        run_scripts(self.client, self.enqueue_many_calls(batches, broker_id=broker_id, now_ms=now_ms))
+
+    def enqueue_many_calls(
+        self, batches: Sequence[tuple[str, Sequence[tuple[str, bytes]]]], *, broker_id: str, now_ms: int
+    ) -> list[tuple[Script, list[str], list[Any]]]:
+        """Return ``enqueue_many``'s script calls, for ``run_scripts``."""
+        return [
+            (self._enqueue, self._enqueue_keys(queue_name), [now_ms, broker_id, *(part for pair in pairs for part in pair)])
             for queue_name, pairs in batches
             if pairs
         ]
-        run_script_many(self.client, self._enqueue, calls)
 
     def _enqueue_keys(self, queue_name: str) -> list[str]:
         queue = self.queue_key(queue_name)

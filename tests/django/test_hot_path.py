@@ -2,10 +2,10 @@
 
 With ``DEFAULT_STACK`` and no job options, a job costs the worker thread
 that runs it no round trip beyond what Dramatiq's own stack costs (the
-ack); each option adds at most one, where it applies: ``unique_for`` one
-Lua call at enqueue (its release is batched off the worker thread),
-``Concurrency`` one at start (none when the thread's last job passes its
-slot on).
+ack); each option adds at most one, where it applies: ``unique_for`` none
+(on the dispatch broker the lock is taken by the script that enqueues the
+message, and its release is batched off the worker thread), ``Concurrency``
+one at start (none when the thread's last job passes its slot on).
 """
 
 from __future__ import annotations
@@ -80,9 +80,23 @@ def test_default_stack_costs_no_round_trip_beyond_dramatiqs_own(run_jobs, baseli
 
 
 @pytest.mark.usefixtures("broker")
-def test_unique_for_adds_one_round_trip_at_enqueue_and_none_at_run(run_jobs, baseline):
+def test_unique_for_takes_its_lock_in_the_enqueue_round_trip_and_adds_none_at_run(run_jobs, baseline, redis_db):
     enqueue, process = run_jobs(dramatiq.get_broker(), hot_unique.perform_later)
-    assert (enqueue, process) == (baseline[0] + 1, baseline[1])
+    assert (enqueue, process) == baseline
+
+
+@pytest.mark.usefixtures("broker")
+def test_a_unique_send_and_its_refused_duplicate_cost_one_round_trip_each(redis_db, round_trips, monkeypatch):
+    monkeypatch.setattr(dramatiq.get_broker(), "maintenance_chance", 0)
+    hot_unique.perform_later(-1)  # loads the script
+    round_trips.clear()
+
+    sent = hot_unique.perform_later(7)
+    assert round_trips["caller"] == 1
+    assert hot_unique.perform_later(7) is None
+    assert round_trips["caller"] == 2
+    assert redis_db.llen(f"dramatiq:{QUEUE}") == 2
+    assert redis_db.hget(f"scalejobs:unique:lock:{sent.options['scalejobs_unique']}", "owner").decode() == sent.message_id
 
 
 @pytest.mark.usefixtures("broker")
