@@ -210,14 +210,20 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
                 refused.add(redis_id)
         return refused
 
-    def do_fetch(self, queue_name: str, count: int) -> list[bytes | None]:
-        """Take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""
+    def do_fetch(self, queue_name: str, count: int, acked: Sequence[str] = ()) -> list[bytes | None]:
+        """Ack the ids of ``acked``, then take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""
         count = max(1, min(count, self._max_unpack_size()))
         if self._should_do_maintenance("fetch"):
+            if acked:
+                self.do_ack_many(queue_name, acked)
             fetched = self._dramatiq_dispatch("fetch", queue_name, count)
             self.push.wake(queue_name)
             return list(fetched)
-        return self.push.fetch(queue_name, count, broker_id=self.broker_id, now_ms=current_millis())
+        return self.push.fetch(queue_name, count, broker_id=self.broker_id, now_ms=current_millis(), acked=acked)
+
+    def do_ack_many(self, queue_name: str, acked: Sequence[str]) -> None:
+        """Ack the ids of ``acked``, each as Dramatiq's ``do_ack`` does, in one round trip."""
+        self.push.fetch(queue_name, 0, broker_id=self.broker_id, now_ms=current_millis(), acked=acked)
 
     def do_requeue(self, queue_name: str, *message_ids: str) -> None:
         """Put unprocessed messages back, as Dramatiq does, and wake a consumer for them."""

@@ -91,8 +91,12 @@ class PushQueues:
         queue = self.queue_key(queue_name)
         return [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
 
-    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[bytes | None]:
-        """Move up to ``count`` ids into ``broker_id``'s ack set; return their payloads."""
+    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int, acked: Sequence[str] = ()) -> list[bytes | None]:
+        """Ack the ids of ``acked``, then move up to ``count`` ids into ``broker_id``'s ack set; return their payloads.
+
+        ``count=0`` only acks. An ack is Dramatiq's: the id leaves the ack
+        set and its payload is deleted.
+        """
         queue = self.queue_key(queue_name)
         keys = [
             queue,
@@ -101,7 +105,7 @@ class PushQueues:
             self.heartbeats_key,
             self.wakeup_key(queue_name),
         ]
-        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id]))
+        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id, *acked]))
 
     def wake(self, queue_name: str) -> bool:
         """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""
