@@ -73,6 +73,7 @@ class PushConsumer(Consumer):
         self._eta_heap: list[tuple[int, str]] = []
         self._reported_due: str | None = None
         self._freed = threading.Event()
+        self._wake_on_any_ack = True
         self._waiter: Waiter | None = None
         # Ids acked by worker threads and not yet sent; noted only while the
         # last fetch found messages, so a fetch is due to carry them.
@@ -183,6 +184,7 @@ class PushConsumer(Consumer):
             pause = self._batch_pause(free, wait)
             if pause > 0:
                 self._freed.clear()
+                self._wake_on_any_ack = free <= 0
                 if self.prefetch - self.outstanding_message_count == free and not self._freed.wait(pause) and pause >= wait:
                     return None
                 continue
@@ -233,7 +235,11 @@ class PushConsumer(Consumer):
     def _settle(self, redis_id: str) -> None:
         self._unsettled.discard(redis_id)
         self._etas.pop(redis_id, None)
-        self._freed.set()
+        # Wake the consumer only when it may act: at the first free slot of a
+        # full prefetch (it starts its BATCH_WAIT) or at the refill mark (it
+        # fetches at once). Waking it at every ack cost a thread switch per job.
+        if self._wake_on_any_ack or self.prefetch - self.outstanding_message_count >= self.refill_at:
+            self._freed.set()
 
     def _batch_pause(self, free: int, wait: float) -> float:
         """Return how long to wait for more acks before fetching; 0 means fetch now."""
