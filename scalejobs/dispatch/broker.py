@@ -10,9 +10,9 @@ purge and the maintenance pass that redelivers dead workers' messages run
 Dramatiq's own ``dispatch.lua``. ``enqueue_many`` sends a batch of messages
 in one round trip per ``BULK_CHUNK``, with every enqueue hook still run per
 message (see ``batch``). Hooks are emitted to the middleware that define
-them only (see ``hooks``). A middleware may fold its own Redis work into a
-message's enqueue script (see ``guard``): a unique job's lock and its send
-are one round trip.
+them only, less those that ignore the message's actor (see ``hooks``). A
+middleware may fold its own Redis work into a message's enqueue script (see
+``guard``): a unique job's lock and its send are one round trip.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .batch import after_enqueue_all, before_enqueue_all
 from .consumer import PushConsumer
 from .engine import PushQueues
 from .guard import EnqueueGuard
-from .hooks import listeners
+from .hooks import MESSAGE_SIGNALS, listeners, listeners_for_actor
 from .waiter import Waiter
 
 #: How long (ms) an idle consumer blocks before it polls its queue anyway:
@@ -68,7 +68,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
     def emit_before(self, signal: str, *args: Any, **kwargs: Any) -> None:
         """Call ``before_<signal>`` as Dramatiq does, on the middleware that define it only."""
         hook = "before_" + signal
-        for middleware in listeners(self.middleware, hook):
+        for middleware in self._listeners(signal, hook, args):
             try:
                 getattr(middleware, hook)(self, *args, **kwargs)
             except MiddlewareError:
@@ -79,11 +79,16 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
     def emit_after(self, signal: str, *args: Any, **kwargs: Any) -> None:
         """Call ``after_<signal>`` as Dramatiq does (in reverse order), on the middleware that define it only."""
         hook = "after_" + signal
-        for middleware in reversed(listeners(self.middleware, hook)):
+        for middleware in reversed(self._listeners(signal, hook, args)):
             try:
                 getattr(middleware, hook)(self, *args, **kwargs)
             except Exception:
                 self.logger.critical("Unexpected failure in %s of %r.", hook, middleware, exc_info=True)
+
+    def _listeners(self, signal: str, hook: str, args: tuple[Any, ...]) -> tuple[dramatiq.Middleware, ...]:
+        if signal in MESSAGE_SIGNALS and args:
+            return listeners_for_actor(self.middleware, hook, self.actors.get(args[0].actor_name))
+        return listeners(self.middleware, hook)
 
     def shares_redis(self, client: redis.Redis) -> bool:
         """Tell whether ``client`` talks to this broker's Redis database, so one script may touch both's keys."""

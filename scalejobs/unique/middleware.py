@@ -80,6 +80,10 @@ class Unique(dramatiq.Middleware):
     def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
         self._policies.declare(actor)
 
+    def ignores(self, actor: dramatiq.Actor) -> bool:
+        """Tell whether ``actor``'s messages never hold a lock, so its hooks may be skipped (see ``scalejobs.dispatch.hooks``)."""
+        return self._policies.governs_none(actor)
+
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self.flush()
 
