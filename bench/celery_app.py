@@ -45,3 +45,9 @@ def started(due: float, key: str) -> None:
 @app.task(name="bench.noop")
 def noop() -> None:
     """Do nothing: the throughput job."""
+
+
+@app.task(name="bench.incr")
+def incr() -> None:
+    """Make one Redis round trip, as a real job touches a store."""
+    client().incr("bench:counter")

@@ -84,6 +84,36 @@ def time_until_drained(queued: Callable[[], int], in_flight: Callable[[], int], 
     return time.perf_counter() - started
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the user + system CPU seconds used so far by every live process of the trees rooted at ``pids``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in pids:
+        for pid in _tree(root):
+            try:
+                # Fields 14 and 15 (utime, stime), counted after the ")" that ends the command name.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def drain_cost(queued: Callable[[], int], in_flight: Callable[[], int], total: int, pids: list[int], timeout: float = 900.0) -> tuple[float, float]:
+    """Like ``time_until_drained``; return the seconds and the CPU seconds the worker trees of ``pids`` used meanwhile."""
+    deadline = time.monotonic() + timeout
+    while queued() >= total:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the workers never started consuming")
+        time.sleep(0.002)
+    started, cpu = time.perf_counter(), cpu_seconds(pids)
+    while queued() or in_flight():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the queue did not drain")
+        time.sleep(0.01)
+    return time.perf_counter() - started, cpu_seconds(pids) - cpu
+
+
 class PeakMemory:
     """Sample, from a thread, the summed RSS of the process trees rooted at some pids; keep the peak.
 

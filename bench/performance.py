@@ -8,8 +8,11 @@ each figure is the median over the rounds:
 1. enqueue rate: ``--enqueues`` no-op jobs through the per-call API in a
    loop, then through the system's bulk API in one call (each the median
    of ``ENQUEUE_REPEATS`` timings);
-2. processing rate: ``--jobs`` no-op jobs queued first, then drained by
-   workers using both cores (Dramatiq: 2 processes x 8 threads);
+2. processing rate and worker CPU per job: ``--jobs`` jobs queued first,
+   then drained by workers using both cores (Dramatiq: 2 processes x 8
+   threads), once with no-op jobs and once with jobs that make one Redis
+   round trip (an ``INCR``), the CPU being what the worker process trees
+   used during the drain, divided by the jobs;
 3. peak worker memory: the summed RSS of the worker process trees,
    sampled every 0.1 s while they drain and while they are timed idle;
 4. enqueue -> start latency: ``--latency-jobs`` jobs (over all rounds)
@@ -17,7 +20,7 @@ each figure is the median over the rounds:
    started plus a random pause of up to ``--gap`` s.
 
 Writes ``bench/results/performance.md`` and ``bench/results/performance.png``.
-A full run takes about 10 minutes on 2 cores; ``--quick`` about 2.
+A full run takes about 14 minutes on 2 cores; ``--quick`` about 3.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, PeakMemory, start_redis, stop_worker, time_until_drained  # noqa: E402
+from bench.harness import ROOT, PeakMemory, drain_cost, start_redis, stop_worker  # noqa: E402
 from bench.performance_report import Figures, machine, render, render_chart  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -54,7 +57,7 @@ def main() -> None:
     django.setup()
     import redis
 
-    from bench.systems import build
+    from bench.systems import WORKLOADS, build
     from scalejobs.protection.fake_agent import FakeAgent
 
     # redis-py 8 reads with a 5 s timeout by default; the latency BLPOPs may wait longer.
@@ -70,8 +73,9 @@ def main() -> None:
             share = options.latency_jobs // options.rounds + (round_number < options.latency_jobs % options.rounds)
             for system in order:
                 _measure_enqueue(system, client, options.enqueues, figures[system.name])
-            for system in order:
-                _measure_workers(system, client, options, share, round_number, figures[system.name])
+            for work in WORKLOADS:
+                for system in order:
+                    _measure_workers(system, client, options, work, share, round_number, figures[system.name])
             print(f"round {round_number + 1}/{options.rounds} done after {time.monotonic() - started:.0f} s", flush=True)
             for system in systems:
                 print(f"  {system.name}: {figures[system.name].last()}", flush=True)
@@ -140,13 +144,17 @@ def _median_rate(client, count: int, send) -> float:
     return statistics.median(rates)
 
 
-def _measure_workers(system, client, options: argparse.Namespace, share: int, round_number: int, figures: Figures) -> None:
+def _measure_workers(system, client, options: argparse.Namespace, work: str, share: int, round_number: int, figures: Figures) -> None:
     client.flushdb()
-    system.preload(options.jobs)
+    system.preload(options.jobs, work)
     workers = system.start()
-    memory = PeakMemory([worker.pid for worker in workers])
+    pids = [worker.pid for worker in workers]
+    memory = PeakMemory(pids) if work == "noop" else None
     try:
-        figures.processing.append(options.jobs / time_until_drained(system.queued, system.in_flight, options.jobs))
+        seconds, cpu = drain_cost(system.queued, system.in_flight, options.jobs, pids)
+        figures.drains[work].append((options.jobs / seconds, cpu / options.jobs))
+        if memory is None:
+            return
         time.sleep(IDLE_PAUSE)
         key = f"bench:latency:{round_number}"
         for number in range(LATENCY_WARMUP + share):
@@ -158,7 +166,8 @@ def _measure_workers(system, client, options: argparse.Namespace, share: int, ro
                 figures.latency.append(float(popped[1]))
             time.sleep(random.uniform(0, options.gap))
     finally:
-        figures.memory.append(memory.stop())
+        if memory is not None:
+            figures.memory.append(memory.stop())
         for worker in workers:
             stop_worker(worker)
 

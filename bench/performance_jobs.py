@@ -1,7 +1,8 @@
 """Jobs of the side-by-side benchmark for scalejobs workers: no options, ``unique_for``, ``Concurrency(1000)``.
 
-``*_started`` jobs push how late they started onto a Redis list; the
-others do nothing. Plain Dramatiq's twins are in
+``*_started`` jobs push how late they started onto a Redis list;
+``*_incr`` jobs make one Redis round trip (an ``INCR``), as a real job
+touches a store; the others do nothing. Plain Dramatiq's twins are in
 ``bench/performance_plain_jobs.py``, Celery's in ``bench/celery_app.py``,
 RQ's in ``bench/rq_jobs.py``.
 """
@@ -13,6 +14,8 @@ from scalejobs import Concurrency
 from scalejobs.store import redis_client
 
 QUEUE = "bench"
+# The counter every ``*_incr`` job of every system increments.
+COUNTER = "bench:counter"
 # Never full: the benchmark measures the cost of taking and freeing a slot, not of waiting for one.
 SLOTS = Concurrency(1000, key="bench")
 
@@ -34,6 +37,24 @@ def perf_unique_noop(n: int) -> None:
 @scalejobs.job(queue_name=QUEUE, max_retries=0, throttle=SLOTS)
 def perf_concurrency_noop() -> None:
     """Do nothing, holding a concurrency slot."""
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0)
+def perf_incr() -> None:
+    """Make one Redis round trip."""
+    redis_client().incr(COUNTER)
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, unique_for=3600)
+def perf_unique_incr(n: int) -> None:
+    """``perf_incr``, holding a unique lock."""
+    redis_client().incr(COUNTER)
+
+
+@scalejobs.job(queue_name=QUEUE, max_retries=0, throttle=SLOTS)
+def perf_concurrency_incr() -> None:
+    """``perf_incr``, holding a concurrency slot."""
+    redis_client().incr(COUNTER)
 
 
 @scalejobs.job(queue_name=QUEUE, max_retries=0)

@@ -5,11 +5,18 @@ import time
 import dramatiq
 
 QUEUE = "bench"
+COUNTER = "bench:counter"
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0)
 def plain_noop() -> None:
     """Do nothing."""
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def plain_incr() -> None:
+    """Make one Redis round trip."""
+    dramatiq.get_broker().client.incr(COUNTER)  # type: ignore[attr-defined]
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0)

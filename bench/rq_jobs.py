@@ -12,9 +12,18 @@ def noop() -> None:
     """Do nothing."""
 
 
+def incr() -> None:
+    """Make one Redis round trip, as a real job touches a store."""
+    _redis().incr("bench:counter")
+
+
 def started(due: float, key: str) -> None:
     """Push how late (s) this job started after ``due`` (a ``time.time()``) onto ``key``."""
     begun = time.time()
+    _redis().rpush(key, begun - due)
+
+
+def _redis() -> redis.Redis:
     if not _client:
         _client.append(redis.Redis.from_url(os.environ["REDIS_URL"]))
-    _client[0].rpush(key, begun - due)
+    return _client[0]

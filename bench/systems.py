@@ -1,7 +1,8 @@
 """The job systems ``bench/performance.py`` measures, behind one interface.
 
 Each system enqueues no-op jobs through its per-call API and its bulk API,
-preloads a backlog, starts its workers (using both cores), tells how many
+preloads a backlog of no-op jobs or of jobs that make one Redis round trip
+(``WORKLOADS``), starts its workers (using both cores), tells how many
 jobs are queued and in flight, and sends a job that reports how late it
 started. Every system's jobs go to a queue named ``bench`` on the same
 Redis, which the benchmark empties between systems.
@@ -25,6 +26,8 @@ QUEUE = "bench"
 THREADS = 8
 # Jobs sent per call while preloading a backlog.
 PRELOAD_CHUNK = 1000
+# What the jobs of a processing drain do: nothing, or one Redis INCR (as real jobs touch a store).
+WORKLOADS = ("noop", "incr")
 
 
 class System(Protocol):
@@ -34,7 +37,7 @@ class System(Protocol):
 
     def send_one(self) -> None: ...
     def send_bulk(self, count: int) -> None: ...
-    def preload(self, count: int) -> None: ...
+    def preload(self, count: int, work: str = "noop") -> None: ...
     def start(self) -> list[subprocess.Popen[bytes]]: ...
     def send_started(self, due: float, key: str) -> None: ...
     def queued(self) -> int: ...
@@ -71,6 +74,7 @@ class PlainDramatiq(DramatiqQueue):
         self.dramatiq = dramatiq
         broker = RedisBroker(url=url)
         self.noop = dramatiq.actor(jobs.plain_noop.fn, broker=broker, actor_name="plain_noop", queue_name=QUEUE, max_retries=0)
+        self.incr = dramatiq.actor(jobs.plain_incr.fn, broker=broker, actor_name="plain_incr", queue_name=QUEUE, max_retries=0)
         self.started = dramatiq.actor(jobs.plain_started.fn, broker=broker, actor_name="plain_started", queue_name=QUEUE, max_retries=0)
         # Stores exactly what Dramatiq's broker stores, faster; for the untimed backlog only.
         self.loader = PushBroker(url=url, middleware=[])
@@ -81,9 +85,10 @@ class PlainDramatiq(DramatiqQueue):
     def send_bulk(self, count: int) -> None:
         self.dramatiq.group(self.noop.message() for _ in range(count)).run()
 
-    def preload(self, count: int) -> None:
+    def preload(self, count: int, work: str = "noop") -> None:
+        actor = self.incr if work == "incr" else self.noop
         for start in range(0, count, PRELOAD_CHUNK):
-            self.loader.enqueue_many([self.noop.message() for _ in range(min(PRELOAD_CHUNK, count - start))])
+            self.loader.enqueue_many([actor.message() for _ in range(min(PRELOAD_CHUNK, count - start))])
 
     def start(self) -> list[subprocess.Popen[bytes]]:
         return [start_worker("bench.settings_performance", 2, THREADS, [QUEUE], env={"BENCH_SYSTEM": "plain"})]
@@ -98,11 +103,21 @@ class Scalejobs(DramatiqQueue):
     bulk_api = "`perform_bulk`"
 
     def __init__(
-        self, name: str, client: redis.Redis, noop: Any, started: Any, *, numbered: bool = False, setting: str = "scalejobs", env: dict[str, str] | None = None
+        self,
+        name: str,
+        client: redis.Redis,
+        noop: Any,
+        incr: Any,
+        started: Any,
+        *,
+        numbered: bool = False,
+        setting: str = "scalejobs",
+        env: dict[str, str] | None = None,
     ) -> None:
         super().__init__(client)
         self.name = name
         self.noop = noop
+        self.incr = incr
         self.started = started
         self.setting = setting
         self.env = env or {}
@@ -118,9 +133,10 @@ class Scalejobs(DramatiqQueue):
     def send_bulk(self, count: int) -> None:
         self.noop.perform_bulk([self._args() for _ in range(count)])
 
-    def preload(self, count: int) -> None:
+    def preload(self, count: int, work: str = "noop") -> None:
+        actor = self.incr if work == "incr" else self.noop
         for start in range(0, count, PRELOAD_CHUNK):
-            self.send_bulk(min(PRELOAD_CHUNK, count - start))
+            actor.perform_bulk([self._args() for _ in range(min(PRELOAD_CHUNK, count - start))])
 
     def start(self) -> list[subprocess.Popen[bytes]]:
         return [start_worker("bench.settings_performance", 2, THREADS, [QUEUE], env={"BENCH_SYSTEM": self.setting, **self.env})]
@@ -151,9 +167,10 @@ class Celery:
     def send_bulk(self, count: int) -> None:
         self.celery.group(self.app.noop.s() for _ in range(count)).apply_async()
 
-    def preload(self, count: int) -> None:
+    def preload(self, count: int, work: str = "noop") -> None:
+        task = self.app.incr if work == "incr" else self.app.noop
         for start in range(0, count, PRELOAD_CHUNK):
-            self.send_bulk(min(PRELOAD_CHUNK, count - start))
+            self.celery.group(task.s() for _ in range(min(PRELOAD_CHUNK, count - start))).apply_async()
 
     def start(self) -> list[subprocess.Popen[bytes]]:
         command = [sys.executable, "-m", "celery", "-A", "bench.celery_app", "worker", "--queues", QUEUE, "--loglevel", "WARNING"]
@@ -192,9 +209,9 @@ class RQ:
         self.rq = rq
         self.queue = rq.Queue(QUEUE, connection=redis.Redis.from_url(url))
 
-    def _noop(self) -> Any:
+    def _noop(self, function: Any = None) -> Any:
         # result_ttl=0: no result is kept, as with Celery's task_ignore_result and Dramatiq without Results.
-        return self.rq.Queue.prepare_data(self.jobs.noop, result_ttl=0)
+        return self.rq.Queue.prepare_data(function or self.jobs.noop, result_ttl=0)
 
     def send_one(self) -> None:
         self.queue.enqueue(self.jobs.noop, result_ttl=0)
@@ -202,9 +219,10 @@ class RQ:
     def send_bulk(self, count: int) -> None:
         self.queue.enqueue_many([self._noop() for _ in range(count)])
 
-    def preload(self, count: int) -> None:
+    def preload(self, count: int, work: str = "noop") -> None:
+        function = self.jobs.incr if work == "incr" else self.jobs.noop
         for start in range(0, count, PRELOAD_CHUNK):
-            self.send_bulk(min(PRELOAD_CHUNK, count - start))
+            self.queue.enqueue_many([self._noop(function) for _ in range(min(PRELOAD_CHUNK, count - start))])
 
     def start(self) -> list[subprocess.Popen[bytes]]:
         command = [sys.executable, "-m", "rq.cli", "worker", "--url", self.url, "--worker-class", "rq.worker.SimpleWorker"]
@@ -231,16 +249,20 @@ def build(client: redis.Redis, url: str, agent_environ: Callable[[], dict[str, s
 
     makers: dict[str, Callable[[], System]] = {
         "plain": lambda: PlainDramatiq(client, url),
-        "default": lambda: Scalejobs("DEFAULT_STACK", client, jobs.perf_noop, jobs.perf_started),
-        "unique": lambda: Scalejobs("+ unique_for", client, jobs.perf_unique_noop, jobs.perf_unique_started, numbered=True),
-        "concurrency": lambda: Scalejobs("+ Concurrency(1000)", client, jobs.perf_concurrency_noop, jobs.perf_concurrency_started),
+        "default": lambda: Scalejobs("DEFAULT_STACK", client, jobs.perf_noop, jobs.perf_incr, jobs.perf_started),
+        "unique": lambda: Scalejobs(
+            "+ unique_for", client, jobs.perf_unique_noop, jobs.perf_unique_incr, jobs.perf_unique_started, numbered=True
+        ),
+        "concurrency": lambda: Scalejobs(
+            "+ Concurrency(1000)", client, jobs.perf_concurrency_noop, jobs.perf_concurrency_incr, jobs.perf_concurrency_started
+        ),
         "celery-prefork": lambda: Celery("Celery prefork x2", client, pool="prefork"),
         "celery-threads": lambda: Celery(f"Celery threads 2x{THREADS}", client, pool="threads"),
         "rq": lambda: RQ(client, url),
     }
     if agent_environ is not None:
         makers["protection"] = lambda: Scalejobs(
-            "+ ECS protection", client, jobs.perf_noop, jobs.perf_started, setting="protection", env=agent_environ()
+            "+ ECS protection", client, jobs.perf_noop, jobs.perf_incr, jobs.perf_started, setting="protection", env=agent_environ()
         )
     order = ["plain", "default", "unique", "concurrency", "protection", "celery-prefork", "celery-threads", "rq"]
     return [makers[key]() for key in order if key in makers and (only is None or key in only)]

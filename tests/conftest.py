@@ -55,7 +55,7 @@ def broker(redis_db: redis.Redis) -> Iterator[dramatiq.Broker]:
 
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Count Redis round trips from now on: ``"caller"`` for this test's thread, ``"worker"`` for Dramatiq's worker threads.
+    """Count Redis round trips from now on: ``"caller"`` for this test's thread, ``"worker"`` for Dramatiq's worker threads, ``"consumer"`` for its consumer threads.
 
     A command, or a pipeline's execute, is one; connection handshakes are not counted.
     """
@@ -67,6 +67,8 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         thread = threading.current_thread()
         if isinstance(thread, dramatiq.worker.WorkerThread):
             counts["worker"] += 1
+        elif isinstance(thread, dramatiq.worker.ConsumerThread):
+            counts["consumer"] += 1
         elif thread.ident == caller:
             counts["caller"] += 1
 

@@ -11,8 +11,11 @@ Dramatiq's own ``dispatch.lua``. ``enqueue_many`` sends a batch of messages
 in one round trip per ``BULK_CHUNK``, with every enqueue hook still run per
 message (see ``batch``). A fetch returns each payload with its redis id, so
 a payload no worker can read is dead-lettered at once (``bury``, see
-``consumer``). Hooks are emitted to the middleware that define them only
-(see ``hooks``).
+``consumer``), and carries the acks a busy consumer noted since its last one.
+Hooks are emitted to the middleware that define them only, less those that
+ignore the message's actor (see ``hooks``). A middleware may fold its own
+Redis work into a message's enqueue script (see ``guard``): a unique job's
+lock and its send are one round trip.
 """
 
 from __future__ import annotations
@@ -22,13 +25,18 @@ from typing import Any
 from uuid import uuid4
 
 import dramatiq.brokers.redis
+import redis
 from dramatiq.common import current_millis, dq_name
 from dramatiq.middleware import MiddlewareError
+from redis.commands.core import Script
+
+from ..scripting import run_scripts
 
 from .batch import after_enqueue_all, before_enqueue_all
 from .consumer import PushConsumer
 from .engine import PushQueues
-from .hooks import listeners
+from .guard import EnqueueGuard
+from .hooks import MESSAGE_SIGNALS, listeners, listeners_for_actor
 from .waiter import Waiter
 
 #: How long (ms) an idle consumer blocks before it polls its queue anyway:
@@ -57,11 +65,13 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
             raise ValueError(f"poll_interval must be an int of milliseconds in 1..{ceiling}, got {poll_interval!r}.")
         self.poll_interval = poll_interval
         self.push = PushQueues(self.client, self.namespace)
+        # Guards handed over by before_enqueue hooks, by redis message id, until the send.
+        self._guards: dict[str, EnqueueGuard] = {}
 
     def emit_before(self, signal: str, *args: Any, **kwargs: Any) -> None:
         """Call ``before_<signal>`` as Dramatiq does, on the middleware that define it only."""
         hook = "before_" + signal
-        for middleware in listeners(self.middleware, hook):
+        for middleware in self._listeners(signal, hook, args):
             try:
                 getattr(middleware, hook)(self, *args, **kwargs)
             except MiddlewareError:
@@ -72,11 +82,59 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
     def emit_after(self, signal: str, *args: Any, **kwargs: Any) -> None:
         """Call ``after_<signal>`` as Dramatiq does (in reverse order), on the middleware that define it only."""
         hook = "after_" + signal
-        for middleware in reversed(listeners(self.middleware, hook)):
+        for middleware in reversed(self._listeners(signal, hook, args)):
             try:
                 getattr(middleware, hook)(self, *args, **kwargs)
             except Exception:
                 self.logger.critical("Unexpected failure in %s of %r.", hook, middleware, exc_info=True)
+
+    def _listeners(self, signal: str, hook: str, args: tuple[Any, ...]) -> tuple[dramatiq.Middleware, ...]:
+        if signal in MESSAGE_SIGNALS and args:
+            return listeners_for_actor(self.middleware, hook, self.actors.get(args[0].actor_name))
+        return listeners(self.middleware, hook)
+
+    def shares_redis(self, client: redis.Redis) -> bool:
+        """Tell whether ``client`` talks to this broker's Redis database, so one script may touch both's keys."""
+        if client is self.client:
+            return True
+        mine, theirs = self.client.connection_pool.connection_kwargs, client.connection_pool.connection_kwargs
+        where = ("host", "port", "path", "db")
+        return all(mine.get(name) == theirs.get(name) for name in where)
+
+    def guard_enqueue(self, message: dramatiq.Message, guard: EnqueueGuard) -> None:
+        """Send ``message`` (being enqueued now) through ``guard``'s script; for ``before_enqueue`` hooks."""
+        self._guards[message.options["redis_message_id"]] = guard
+
+    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+        """Enqueue ``message`` as Dramatiq does, through the guard a middleware set on it, if any."""
+        options: dict[str, Any] = {"redis_message_id": str(uuid4())}
+        if delay is not None:
+            options["eta"] = current_millis() + delay
+            message = message.copy(queue_name=dq_name(message.queue_name), options=options)
+        else:
+            message = message.copy(options=options)
+        redis_id = options["redis_message_id"]
+        try:
+            self.emit_before("enqueue", message, delay)
+        finally:
+            guard = self._guards.pop(redis_id, None)
+        if guard is None:
+            self.do_enqueue(message.queue_name, redis_id, message.encode())
+        else:
+            self._send_guarded(message, guard)
+        self.emit_after("enqueue", message, delay)
+        return message
+
+    def _send_guarded(self, message: dramatiq.Message, guard: EnqueueGuard) -> None:
+        redis_id = message.options["redis_message_id"]
+        keys, args = self.push.enqueue_call(message.queue_name, redis_id, message.encode(), broker_id=self.broker_id, now_ms=current_millis())
+        script, keys, args = guard.call(keys, args)
+        try:
+            reply = script(keys=keys, args=args)
+        except redis.RedisError as error:
+            guard.failed(error)
+            raise
+        guard.settle(reply)
 
     @property
     def consumer_class(self) -> type[PushConsumer]:
@@ -112,36 +170,69 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
                 copies.append(message.copy(queue_name=dq_name(message.queue_name), options=options))
             else:
                 copies.append(message.copy(options=options))
-        kept = before_enqueue_all(self, copies, delay, drop=drop)
-        sent = [message for message in kept if message is not None]
-        for start in range(0, len(sent), BULK_CHUNK):
-            self._send_chunk(sent[start : start + BULK_CHUNK])
-        after_enqueue_all(self, sent, delay)
+        try:
+            kept = before_enqueue_all(self, copies, delay, drop=drop)
+        finally:
+            handed = ((copy.options["redis_message_id"], self._guards.pop(copy.options["redis_message_id"], None)) for copy in copies)
+            guards = {redis_id: guard for redis_id, guard in handed if guard is not None}
+        live = [index for index, message in enumerate(kept) if message is not None]
+        for start in range(0, len(live), BULK_CHUNK):
+            chunk = live[start : start + BULK_CHUNK]
+            refused = self._send_chunk([kept[index] for index in chunk], guards, drop)  # type: ignore[misc]
+            for index in chunk:
+                if kept[index] is not None and kept[index].options["redis_message_id"] in refused:  # type: ignore[union-attr]
+                    kept[index] = None
+        after_enqueue_all(self, [message for message in kept if message is not None], delay)
         return kept
 
-    def _send_chunk(self, messages: list[dramatiq.Message]) -> None:
+    def _send_chunk(self, messages: list[dramatiq.Message], guards: dict[str, EnqueueGuard], drop: tuple[type[Exception], ...]) -> set[str]:
+        """Send ``messages`` in one round trip; return the redis ids of those their guard refused."""
         by_queue: dict[str, list[tuple[str, bytes]]] = {}
+        guarded: list[tuple[str, EnqueueGuard, tuple[Script, list[Any], list[Any]]]] = []
         for message in messages:
-            by_queue.setdefault(message.queue_name, []).append((message.options["redis_message_id"], message.encode()))
-        if self._should_do_maintenance("enqueue"):
+            redis_id = message.options["redis_message_id"]
+            guard = guards.get(redis_id)
+            if guard is None:
+                by_queue.setdefault(message.queue_name, []).append((redis_id, message.encode()))
+                continue
+            keys, args = self.push.enqueue_call(message.queue_name, redis_id, message.encode(), broker_id=self.broker_id, now_ms=current_millis())
+            guarded.append((redis_id, guard, guard.call(keys, args)))
+        if by_queue and self._should_do_maintenance("enqueue"):
             # Dramatiq's odds of a maintenance pass, drawn once per chunk instead of per message.
             queue_name, pairs = next(iter(by_queue.items()))
             self._dramatiq_dispatch("enqueue", queue_name, *pairs.pop(0))
             if not pairs:
                 self.push.wake(queue_name)
-        self.push.enqueue_many(list(by_queue.items()), broker_id=self.broker_id, now_ms=current_millis())
+        calls = self.push.enqueue_many_calls(list(by_queue.items()), broker_id=self.broker_id, now_ms=current_millis())
+        try:
+            replies = run_scripts(self.client, [*calls, *(call for _, _, call in guarded)])
+        except redis.RedisError as error:
+            for _, guard, _ in guarded:
+                guard.failed(error)
+            raise
+        refused = set()
+        for (redis_id, guard, _), reply in zip(guarded, replies[len(calls) :], strict=True):
+            try:
+                guard.settle(reply)
+            except drop:
+                refused.add(redis_id)
+        return refused
 
-    def do_fetch(self, queue_name: str, count: int) -> list[bytes | None]:
-        """Take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""
-        return [payload for _, payload in self.fetch_with_ids(queue_name, count)]
+    def do_fetch(self, queue_name: str, count: int, acked: Sequence[str] = ()) -> list[bytes | None]:
+        """Ack the ids of ``acked``, then take up to ``count`` messages into this broker's ack set, waking another consumer if more wait."""
+        return [payload for _, payload in self.fetch_with_ids(queue_name, count, acked)]
 
-    def fetch_with_ids(self, queue_name: str, count: int) -> list[tuple[str, bytes | None]]:
+    def fetch_with_ids(self, queue_name: str, count: int, acked: Sequence[str] = ()) -> list[tuple[str, bytes | None]]:
         """As ``do_fetch``, with each payload's redis message id, so even a payload no one can read can be acked."""
         count = max(1, min(count, self._max_unpack_size()))
         if self._should_do_maintenance("fetch"):
             # Dramatiq's maintenance pass alone: a requeue of no message changes nothing else.
             self._dramatiq_dispatch("requeue", queue_name)
-        return self.push.fetch(queue_name, count, broker_id=self.broker_id, now_ms=current_millis())
+        return self.push.fetch(queue_name, count, broker_id=self.broker_id, now_ms=current_millis(), acked=acked)
+
+    def do_ack_many(self, queue_name: str, acked: Sequence[str]) -> None:
+        """Ack the ids of ``acked``, each as Dramatiq's ``do_ack`` does, in one round trip."""
+        self.push.fetch(queue_name, 0, broker_id=self.broker_id, now_ms=current_millis(), acked=acked)
 
     def bury(self, queue_name: str, redis_id: str, payload: bytes) -> bool:
         """Dead-letter a fetched message that no worker can read, keeping ``payload`` (its capped bytes)."""

@@ -13,6 +13,14 @@ blocking pop itself may stay outstanding across calls (see ``waiter``).
   when one comes, or when the pop times out in Redis (the poll interval).
 - Unreadable: a payload no worker could run is dead-lettered at once, with
   the reason (see ``unreadable``), instead of staying in the ack set.
+- Acks: while busy, the worker thread that finished a message only notes
+  its id, and the next fetch (due within ``BATCH_WAIT`` of the first
+  freed slot) acks every noted id in the same script: no round trip per
+  job. While idle, and once closed, a worker thread acks at once, as
+  Dramatiq does. An id stays in this broker's ack set in Redis until its
+  ack is sent, so a crash loses no message: a worker killed with acks
+  noted leaves those messages to be redelivered, like every message it
+  had fetched (they run again: at least once, as always).
 
 Over 200 lines: the busy, idle and delayed paths share one loop.
 """
@@ -69,7 +77,13 @@ class PushConsumer(Consumer):
         self._eta_heap: list[tuple[int, str]] = []
         self._reported_due: str | None = None
         self._freed = threading.Event()
+        self._wake_on_any_ack = True
         self._waiter: Waiter | None = None
+        # Ids acked by worker threads and not yet sent; noted only while the
+        # last fetch found messages, so a fetch is due to carry them.
+        self._acks_lock = threading.Lock()
+        self._acks: list[str] = []
+        self._batching_acks = False
 
     @property
     def outstanding_message_count(self) -> int:
@@ -84,6 +98,13 @@ class PushConsumer(Consumer):
 
     def ack(self, message: MessageProxy) -> None:
         redis_id = message.options["redis_message_id"]
+        with self._acks_lock:
+            noted = self._batching_acks
+            if noted:
+                self._acks.append(redis_id)
+        if noted:
+            self._settle(redis_id)
+            return
         try:
             # Ack on this consumer's queue: a delayed message's own queue_name
             # names its canonical queue.
@@ -124,6 +145,12 @@ class PushConsumer(Consumer):
         self._cache.clear()
         waiter, self._waiter = self._waiter, None
         passed_on = waiter is not None and waiter.close()
+        acked = self._stop_batching_acks()
+        try:
+            if acked:
+                self.broker.do_ack_many(self.queue_name, acked)
+        except redis.ConnectionError:
+            self.logger.warning("Could not ack %d messages of queue %r: they will run again.", len(acked), self.queue_name)
         try:
             if cached:
                 self.broker.do_requeue(self.queue_name, *cached)
@@ -154,12 +181,13 @@ class PushConsumer(Consumer):
             pause = self._batch_pause(free, wait)
             if pause > 0:
                 self._freed.clear()
+                self._wake_on_any_ack = free <= 0
                 if self.prefetch - self.outstanding_message_count == free and not self._freed.wait(pause) and pause >= wait:
                     return None
                 continue
 
             self._partly_free_since = None
-            self._cache.extend(self.broker.fetch_with_ids(self.queue_name, free))
+            self._cache.extend(self._fetch(free))
             if not self._cache and self._idle_waiter().wait(wait) is Wakeup.PENDING:
                 return None
 
@@ -197,6 +225,33 @@ class PushConsumer(Consumer):
         self._freed.set()
         return None
 
+    def _fetch(self, count: int) -> list[tuple[str, bytes | None]]:
+        """Fetch up to ``count`` messages, sending the noted acks along; stop noting acks when none came."""
+        with self._acks_lock:
+            acked, self._acks = self._acks, []
+        try:
+            fetched = self.broker.fetch_with_ids(self.queue_name, count, acked)
+        except BaseException:
+            with self._acks_lock:
+                self._acks[:0] = acked
+            raise
+        if fetched:
+            with self._acks_lock:
+                self._batching_acks = True
+            return fetched
+        # Idle from now on: no fetch is due soon, so acks noted meanwhile go now.
+        late = self._stop_batching_acks()
+        if late:
+            self.broker.do_ack_many(self.queue_name, late)
+        return fetched
+
+    def _stop_batching_acks(self) -> list[str]:
+        """Have worker threads ack at once from now on; return the ids noted and not yet sent."""
+        with self._acks_lock:
+            self._batching_acks = False
+            acked, self._acks = self._acks, []
+        return acked
+
     def _hand_out(self, message: Message) -> MessageProxy:
         message = opaque(message)
         redis_id = message.options["redis_message_id"]
@@ -212,7 +267,11 @@ class PushConsumer(Consumer):
     def _settle(self, redis_id: str) -> None:
         self._unsettled.discard(redis_id)
         self._etas.pop(redis_id, None)
-        self._freed.set()
+        # Wake the consumer only when it may act: at the first free slot of a
+        # full prefetch (it starts its BATCH_WAIT) or at the refill mark (it
+        # fetches at once). Waking it at every ack cost a thread switch per job.
+        if self._wake_on_any_ack or self.prefetch - self.outstanding_message_count >= self.refill_at:
+            self._freed.set()
 
     def _batch_pause(self, free: int, wait: float) -> float:
         """Return how long to wait for more acks before fetching; 0 means fetch now."""

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import redis
 from dramatiq.common import q_name
+from redis.commands.core import Script
 
-from ..scripting import run_script_many
+from ..scripting import run_scripts
 
 
 def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
@@ -65,25 +67,40 @@ class PushQueues:
         """Append one message to ``queue_name`` and leave a token if there is none."""
         self._enqueue(keys=self._enqueue_keys(queue_name), args=[now_ms, broker_id, message_id, payload])
 
+    def enqueue_call(self, queue_name: str, message_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> tuple[list[str], list[Any]]:
+        """Return the keys and arguments of ``enqueue``'s script call, for a guard's script to extend (see ``guard``)."""
+        return self._enqueue_keys(queue_name), [now_ms, broker_id, message_id, payload]
+
     def enqueue_many(self, batches: Sequence[tuple[str, Sequence[tuple[str, bytes]]]], *, broker_id: str, now_ms: int) -> None:
         """Append each batch of ``(message id, payload)`` pairs to its queue, all in one round trip.
 
         ``batches`` holds ``(queue name, pairs)``; each batch is one script
         call, so keep it to a thousand or so messages (see ``lua/enqueue.lua``).
         """
-        calls = [
-            (self._enqueue_keys(queue_name), [now_ms, broker_id, *(part for pair in pairs for part in pair)])
+        run_scripts(self.client, self.enqueue_many_calls(batches, broker_id=broker_id, now_ms=now_ms))
+
+    def enqueue_many_calls(
+        self, batches: Sequence[tuple[str, Sequence[tuple[str, bytes]]]], *, broker_id: str, now_ms: int
+    ) -> list[tuple[Script, list[str], list[Any]]]:
+        """Return ``enqueue_many``'s script calls, for ``run_scripts``."""
+        return [
+            (self._enqueue, self._enqueue_keys(queue_name), [now_ms, broker_id, *(part for pair in pairs for part in pair)])
             for queue_name, pairs in batches
             if pairs
         ]
-        run_script_many(self.client, self._enqueue, calls)
 
     def _enqueue_keys(self, queue_name: str) -> list[str]:
         queue = self.queue_key(queue_name)
         return [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
 
-    def fetch(self, queue_name: str, count: int, *, broker_id: str, now_ms: int) -> list[tuple[str, bytes | None]]:
-        """Move up to ``count`` ids into ``broker_id``'s ack set; return each with its payload."""
+    def fetch(
+        self, queue_name: str, count: int, *, broker_id: str, now_ms: int, acked: Sequence[str] = ()
+    ) -> list[tuple[str, bytes | None]]:
+        """Ack the ids of ``acked``, then move up to ``count`` ids into ``broker_id``'s ack set; return each with its payload.
+
+        ``count=0`` only acks. An ack is Dramatiq's: the id leaves the ack
+        set and its payload is deleted.
+        """
         queue = self.queue_key(queue_name)
         keys = [
             queue,
@@ -101,6 +118,7 @@ class PushQueues:
         dead = self.queue_key(q_name(queue_name)) + ".XQ"
         keys = [self.acks_key(broker_id, queue_name), f"{queue}.msgs", dead, f"{dead}.msgs"]
         return bool(self._bury(keys=keys, args=[redis_id, now_ms, payload]))
+        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id, *acked]))
 
     def wake(self, queue_name: str) -> bool:
         """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""

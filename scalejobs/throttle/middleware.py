@@ -84,6 +84,10 @@ class Throttle(dramatiq.Middleware):
     def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
         self._policies.declare(actor)
 
+    def ignores(self, actor: dramatiq.Actor) -> bool:
+        """Tell whether ``actor``'s messages are never throttled, so its hooks may be skipped (see ``scalejobs.dispatch.hooks``)."""
+        return self._policies.governs_none(actor)
+
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self.keeper.start()
 

@@ -10,6 +10,10 @@ Redis keys, under ``<prefix>:unique``:
 - ``lock:<digest>``: hash ``{owner, actor, label}`` with the lock's TTL.
 - ``locks``: zset ``digest -> expiry ms``, the index the admin pages read
   instead of scanning keys; entries of expired locks are dropped lazily.
+
+``enqueue_call`` builds the call that takes a lock and enqueues its message
+on the dispatch broker at once (``lua/enqueue.lua``): the broker gives the
+keys and arguments of its own enqueue, this engine adds the lock's.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import redis
+from redis.commands.core import Script
 
 from ..clock import Clock
 from ..keys import KeySpace
@@ -69,6 +75,7 @@ class UniqueJobs:
         self.clock = clock
         self._acquire = client.register_script(lua("acquire"))
         self._release = client.register_script(lua("release"))
+        self._enqueue = client.register_script(lua("enqueue"))
 
     def acquire(self, digest: str, owner: str, ttl: float, *, actor: str = "", label: str = "") -> str:
         """Take or renew the lock of ``digest`` for ``owner`` for ``ttl`` seconds.
@@ -98,6 +105,35 @@ class UniqueJobs:
             for request in requests
         ]
         return [_text(holder) for holder in run_script_many(self.client, self._acquire, calls)]
+
+    def enqueue_call(
+        self, request: LockRequest, enqueue_keys: Sequence[str], enqueue_args: Sequence[Any], *, refusable: bool
+    ) -> tuple[Script, list[Any], list[Any]]:
+        """Return the script call that takes ``request``'s lock and enqueues one message, for ``run_scripts``.
+
+        ``enqueue_keys`` and ``enqueue_args`` are the dispatch broker's enqueue
+        of that one message (see ``lua/enqueue.lua``). With ``refusable`` a lock
+        held by another message stops the send. The reply is the holder, as
+        ``acquire`` returns it (bytes).
+        """
+        keys = [*enqueue_keys, self.keys("lock", request.digest), self.keys("locks")]
+        milliseconds = max(1, int(request.ttl * 1000))
+        args = [
+            *enqueue_args,
+            self._now(),
+            request.owner,
+            milliseconds,
+            request.digest,
+            request.actor,
+            request.label,
+            "1" if refusable else "0",
+        ]
+        return self._enqueue, keys, args
+
+    def acquire_and_enqueue(self, request: LockRequest, enqueue_keys: Sequence[str], enqueue_args: Sequence[Any], *, refusable: bool) -> str:
+        """Run ``enqueue_call``'s call; return the lock's holder afterwards (the message was sent unless refused)."""
+        script, keys, args = self.enqueue_call(request, enqueue_keys, enqueue_args, refusable=refusable)
+        return _text(script(keys=keys, args=args))
 
     def release(self, digest: str, owner: str) -> bool:
         """Delete the lock of ``digest`` if ``owner`` holds it; tell whether it did."""

@@ -33,6 +33,14 @@ class JobPolicies(Generic[T]):
         if not hasattr(actor, "options_for"):
             self._by_actor[actor.actor_name] = self._read(actor.actor_name, actor.options)
 
+    def governs_none(self, actor: dramatiq.Actor) -> bool:
+        """Tell whether every message of ``actor`` gets the ``none`` policy (a task-running actor's may not)."""
+        if hasattr(actor, "options_for"):
+            return False
+        if actor.actor_name not in self._by_actor:
+            self._by_actor[actor.actor_name] = self._read(actor.actor_name, actor.options)
+        return self._by_actor[actor.actor_name] == self._none
+
     def of(self, broker: dramatiq.Broker, message: dramatiq.Message | MessageProxy) -> T:
         """Return the policy that governs ``message``; ``none`` for an actor this process lacks."""
         name = message.actor_name

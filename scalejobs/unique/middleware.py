@@ -12,6 +12,10 @@ their ``unique_*`` options per task, through the runner's ``options_for``
 (see ``job_policies.py``). A batch sent by ``perform_bulk`` on the dispatch
 broker is decided in one round trip (``before_enqueue_many``,
 ``check_enqueue_many``), each message as ``before_enqueue`` decides one.
+On the dispatch broker (sharing scalejobs' Redis) the lock is not taken in
+the hook: the hook hands the broker a ``_LockedSend``, whose script takes
+the lock and enqueues the message in one round trip (see
+``scalejobs/dispatch/guard.py``); a refused message is not sent.
 
 Longer than most middleware files: each hook handles a distinct moment of a
 message's life, and the cases are easier to check side by side.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +33,7 @@ import dramatiq
 import redis
 from dramatiq.broker import MessageProxy
 from dramatiq.common import q_name
+from redis.commands.core import Script
 
 from ..encryption import keyring
 from ..encryption.message import SealedMessage
@@ -76,6 +82,10 @@ class Unique(dramatiq.Middleware):
     def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
         self._policies.declare(actor)
 
+    def ignores(self, actor: dramatiq.Actor) -> bool:
+        """Tell whether ``actor``'s messages never hold a lock, so its hooks may be skipped (see ``scalejobs.dispatch.hooks``)."""
+        return self._policies.governs_none(actor)
+
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self.flush()
 
@@ -116,6 +126,9 @@ class Unique(dramatiq.Middleware):
         request = self._lock_request(broker, message, delay)
         if request is None:
             return
+        if self._sends_locked(broker):
+            _LockedSend(self, message, request).hand_to(broker)
+            return
         lock = request.lock
         try:
             holder = self.engine.acquire(lock.digest, lock.owner, lock.ttl, actor=lock.actor, label=lock.label)
@@ -140,6 +153,10 @@ class Unique(dramatiq.Middleware):
             if request is not None:
                 requests[index] = request
         if not requests:
+            return vetoes
+        if self._sends_locked(broker):
+            for index, request in requests.items():
+                _LockedSend(self, messages[index], request).hand_to(broker)
             return vetoes
         try:
             holders = self.engine.acquire_many([request.lock for request in requests.values()])
@@ -176,6 +193,11 @@ class Unique(dramatiq.Middleware):
 
     def after_ack(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         self._resent.message_id = None
+
+    def _sends_locked(self, broker: dramatiq.Broker) -> bool:
+        """Tell whether ``broker`` can take a lock in the script that enqueues its message."""
+        shares_redis = getattr(broker, "shares_redis", None)
+        return shares_redis is not None and shares_redis(self.engine.client)
 
     def _policy(self, broker: dramatiq.Broker, message: dramatiq.Message | MessageProxy) -> UniquePolicy | None:
         if message.options.get(BYPASS) is False:
@@ -232,6 +254,32 @@ class Unique(dramatiq.Middleware):
             self.engine.release_many(locks)
         except redis.RedisError as error:
             logger.warning("Could not release %d unique locks (they expire on their own): %s", len(locks), error)
+
+
+@dataclass(frozen=True, slots=True)
+class _LockedSend:
+    """One message's lock, taken by the script that enqueues it: a ``scalejobs.dispatch.guard.EnqueueGuard``."""
+
+    unique: Unique
+    message: dramatiq.Message
+    request: _LockRequest
+
+    def hand_to(self, broker: Any) -> None:
+        if self.request.fresh:
+            # Encoded with the message, which is sent only if the lock is taken.
+            self.message.options[MARK] = self.request.new_digest
+        broker.guard_enqueue(self.message, self)
+
+    def call(self, enqueue_keys: Sequence[str], enqueue_args: Sequence[Any]) -> tuple[Script, list[Any], list[Any]]:
+        return self.unique.engine.enqueue_call(self.request.lock, enqueue_keys, enqueue_args, refusable=self.request.fresh)
+
+    def settle(self, reply: Any) -> None:
+        veto = self.unique._settle(self.message, self.request, reply.decode() if isinstance(reply, bytes) else str(reply))
+        if veto is not None:
+            raise veto
+
+    def failed(self, error: redis.RedisError) -> None:
+        self.unique._unreachable(self.request, error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,7 @@ def test_a_blocked_consumer_holds_no_connection_of_the_brokers_pool(make_broker,
     worker.enqueue(message("through the pool"))
     received = waiting.outcome()
     consumer.ack(received)
+    consumer.close()  # sends the ack it noted
 
     assert args(received) == ["through the pool"]
     assert worker.do_qsize(QUEUE) == 0
@@ -218,3 +219,60 @@ def test_a_dropped_waiting_connection_raises_the_error_dramatiqs_consumer_thread
 
     assert isinstance(waiting.error, ConnectionClosed)
     assert not consumer._waiter.pending
+
+
+def acked_count(push, redis_db) -> int:
+    """Return how many of the consumer's fetched messages are still in its ack set."""
+    return redis_db.scard(push.push.acks_key(push.broker_id, QUEUE))
+
+
+def test_a_busy_consumer_sends_the_acks_of_finished_messages_with_its_next_fetch(push, redis_db, round_trips):
+    consumer, taken = busy_consumer(push)
+    round_trips.clear()
+    consumer.ack(taken[0])
+    consumer.ack(taken[1])
+    assert round_trips["caller"] == 0, "an ack of a busy consumer made its own round trip"
+
+    next(consumer)
+
+    assert round_trips["caller"] == 1
+    assert acked_count(push, redis_db) == 4  # two acked, two fetched
+    assert not {proxy.options["redis_message_id"].encode() for proxy in taken[:2]} & redis_db.smembers(push.push.acks_key(push.broker_id, QUEUE))
+    assert redis_db.hlen(f"dramatiq:{QUEUE}.msgs") == 8
+
+
+def test_an_idle_consumer_acks_at_once(push, redis_db):
+    push.enqueue(message("a"))
+    consumer = push.consume(QUEUE, prefetch=4, timeout=50)
+    taken = next(consumer)
+    assert next(consumer) is None  # the queue is empty: idle
+
+    consumer.ack(taken)
+
+    assert acked_count(push, redis_db) == 0
+    assert redis_db.hlen(f"dramatiq:{QUEUE}.msgs") == 0
+
+
+def test_closing_a_consumer_sends_the_acks_it_noted(push, redis_db):
+    consumer, taken = busy_consumer(push)
+    for proxy in taken:
+        consumer.ack(proxy)
+
+    consumer.close()
+
+    assert acked_count(push, redis_db) == 0
+    assert redis_db.hlen(f"dramatiq:{QUEUE}.msgs") == 6
+
+
+def test_a_noted_ack_never_sent_leaves_its_message_in_the_ack_set_for_redelivery(make_broker, redis_db):
+    crashed = make_broker(heartbeat_timeout=1000, poll_interval=250)
+    consumer, taken = busy_consumer(crashed)
+    consumer.ack(taken[0])  # noted, then the process dies before the next fetch
+
+    survivor = make_broker(heartbeat_timeout=1000, poll_interval=250)
+    redis_db.zadd("dramatiq:__heartbeats__", {crashed.broker_id: 0})  # its heartbeat has long expired
+    survivor._dramatiq_dispatch("fetch", QUEUE, 0)  # Dramatiq's maintenance pass
+
+    assert acked_count(crashed, redis_db) == 0
+    assert redis_db.llen(f"dramatiq:{QUEUE}") == 10
+    assert redis_db.hlen(f"dramatiq:{QUEUE}.msgs") == 10

@@ -62,3 +62,52 @@ def test_hooks_run_in_dramatiqs_order_with_its_error_rules(push, redis_db, caplo
     push.add_middleware(Noting("veto", calls, fail=Veto("refused")))
     with pytest.raises(Veto):
         push.enqueue(message())
+
+
+class Picky(dramatiq.Middleware):
+    """Note each message hook, and ignore the actors named ``quiet*``."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    def ignores(self, actor: dramatiq.Actor) -> bool:
+        return actor.actor_name.startswith("quiet")
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        self.calls.append(f"process {message.actor_name}")
+
+    def after_ack(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        self.calls.append(f"ack {message.actor_name}")
+
+    def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
+        self.calls.append(f"declare {actor.actor_name}")
+
+
+def test_a_middleware_that_ignores_an_actor_misses_only_its_message_hooks(push):
+    calls: list[str] = []
+    push.add_middleware(Picky(calls))
+    quiet = dramatiq.actor(lambda: None, broker=push, actor_name="quiet_job")
+    loud = dramatiq.actor(lambda: None, broker=push, actor_name="loud_job")
+
+    for actor in (quiet, loud):
+        proxy = dramatiq.MessageProxy(actor.message())
+        push.emit_before("process_message", proxy)
+        push.emit_after("ack", proxy)
+    push.emit_before("process_message", dramatiq.MessageProxy(message()))  # an actor this process lacks
+
+    assert calls == ["declare quiet_job", "declare loud_job", "process loud_job", "ack loud_job", "process dispatch_probe"]
+
+
+def test_a_redeclared_actor_is_asked_again(push):
+    calls: list[str] = []
+    picky = Picky(calls)
+    push.add_middleware(picky)
+    dramatiq.actor(lambda: None, broker=push, actor_name="quiet_job")
+    push.emit_before("process_message", dramatiq.MessageProxy(dramatiq.Message(queue_name="default", actor_name="quiet_job", args=(), kwargs={}, options={})))
+    picky.ignores = lambda actor: False  # type: ignore[method-assign]
+    del push.actors["quiet_job"]
+    dramatiq.actor(lambda: None, broker=push, actor_name="quiet_job")
+
+    push.emit_before("process_message", dramatiq.MessageProxy(dramatiq.Message(queue_name="default", actor_name="quiet_job", args=(), kwargs={}, options={})))
+
+    assert calls[-1] == "process quiet_job"

@@ -9,6 +9,7 @@ from tests.conftest import ROOT
 
 SHIPPED = [
     "scalejobs/unique/lua/acquire.lua",
+    "scalejobs/unique/lua/enqueue.lua",
     "scalejobs/unique/lua/release.lua",
     "scalejobs/throttle/lua/acquire.lua",
     "scalejobs/throttle/lua/renew.lua",
