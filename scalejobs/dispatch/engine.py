@@ -109,7 +109,7 @@ class PushQueues:
             self.heartbeats_key,
             self.wakeup_key(queue_name),
         ]
-        ids, payloads = self._fetch(keys=keys, args=[count, now_ms, broker_id])
+        ids, payloads = self._fetch(keys=keys, args=[count, now_ms, broker_id, *acked])
         return [(redis_id.decode(), payload) for redis_id, payload in zip(ids, payloads, strict=True)]
 
     def bury(self, queue_name: str, redis_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> bool:
@@ -118,7 +118,6 @@ class PushQueues:
         dead = self.queue_key(q_name(queue_name)) + ".XQ"
         keys = [self.acks_key(broker_id, queue_name), f"{queue}.msgs", dead, f"{dead}.msgs"]
         return bool(self._bury(keys=keys, args=[redis_id, now_ms, payload]))
-        return list(self._fetch(keys=keys, args=[count, now_ms, broker_id, *acked]))
 
     def wake(self, queue_name: str) -> bool:
         """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""

@@ -6,7 +6,8 @@ import pytest
 
 from bench.autoscale import QUICK, draw, figures, report, simulate
 
-pytestmark = pytest.mark.system
+# A long scenario that depends on neither the database nor the Django version: .ci/run runs it once.
+pytestmark = [pytest.mark.system, pytest.mark.scenario]
 
 
 def test_load_scales_tasks_out_on_backlog_per_task_and_back_in_without_cutting_a_job_short(redis_db, tmp_path):

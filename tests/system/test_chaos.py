@@ -16,7 +16,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.system
+# A long scenario that depends on neither the database nor the Django version: .ci/run runs it once.
+pytestmark = [pytest.mark.system, pytest.mark.scenario]
 
 # Only a guard against a hang; the short suite takes about a minute.
 HANG_GUARD_SECONDS = 300

@@ -17,7 +17,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.system
+# A long scenario that depends on neither the database nor the Django version: .ci/run runs it once.
+pytestmark = [pytest.mark.system, pytest.mark.scenario]
 
 # Only a guard against a hang; the storm takes about a minute and a half.
 HANG_GUARD_SECONDS = 240
