@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -84,6 +85,22 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
     monkeypatch.setattr(redis.client.Pipeline, "execute", counted_execute)
     return counts
+
+
+def run_scenario(module: str, *args: str, timeout: float) -> Any:
+    """Run ``python -m module *args``, a scenario with its own Redis and workers, and return its JSON report.
+
+    The scenario starts what it needs itself, so this run's ``SCALEJOBS_TEST_*``
+    variables stay out of its environment; ``timeout`` only guards against a hang.
+    A scenario exits non-zero when it found a problem, which its report names.
+    """
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("SCALEJOBS_TEST_")}
+    finished = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout
+    )
+    assert finished.stdout, finished.stderr[-5000:]
+    assert finished.returncode == 0, finished.stdout[-5000:]
+    return json.loads(finished.stdout)
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05) -> object:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import scalejobs
-from tests.conftest import ROOT, wait_for
+from tests.conftest import run_scenario, wait_for
 from tests.testapp.batch_tasks import RAN, callbacks, fan_out, nest, on_complete, on_success, row
 
 pytestmark = pytest.mark.system
@@ -29,17 +26,7 @@ def kinds(batch_id: str) -> list[str]:
 
 
 def test_callbacks_run_exactly_once_and_status_equals_reality_while_workers_are_sigkilled():
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("SCALEJOBS_TEST_")}
-    finished = subprocess.run(
-        [sys.executable, "-m", "tests.system.batch_chaos", "--short"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_SECONDS,
-    )
-    assert finished.stdout, finished.stderr[-5000:]
-    report = json.loads(finished.stdout)
+    report = run_scenario("tests.system.batch_chaos", "--short", timeout=HANG_GUARD_SECONDS)
     print(json.dumps(report["rounds"], indent=2))
 
     assert report["failures"] == []

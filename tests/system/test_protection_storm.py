@@ -9,13 +9,10 @@ beside the seed's naive design.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_scenario
 
 # A long scenario that depends on neither the database nor the Django version: .ci/run runs it once.
 pytestmark = [pytest.mark.system, pytest.mark.scenario]
@@ -25,17 +22,7 @@ HANG_GUARD_SECONDS = 240
 
 
 def test_a_scale_in_storm_cuts_no_job_short_and_completes_every_job_exactly_once():
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("SCALEJOBS_TEST_")}
-    finished = subprocess.run(
-        [sys.executable, "-m", "tests.system.scale_in_storm", "--json"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_SECONDS,
-    )
-    assert finished.stdout, finished.stderr[-5000:]
-    (report,) = json.loads(finished.stdout)
+    (report,) = run_scenario("tests.system.scale_in_storm", "--json", timeout=HANG_GUARD_SECONDS)
     print(json.dumps({key: value for key, value in report.items() if key != "storm"}, indent=2))
     assert report["scale-ins"] > 0
     assert report["jobs cut short"] == 0
