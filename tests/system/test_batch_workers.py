@@ -79,3 +79,22 @@ def test_throttled_jobs_postponed_and_a_dropped_unique_duplicate_leave_the_count
     wait_for(lambda: kinds(batch.id) == ["complete", "success"], timeout=90)
     status = scalejobs.Batch.status(batch.id)
     assert (status.total, status.succeeded, status.failed, status.pending) == (7, 7, 0, 0)
+
+
+def test_encrypted_and_ecs_protected_jobs_of_a_batch_run_and_complete_it(start_worker, broker, redis_db):
+    from scalejobs.protection.fake_agent import FakeAgent
+    from tests.testapp.encryption_tasks import SEALED_RAN, sealed_record
+    from tests.testapp.protection_tasks import FINISHED, hold
+
+    with FakeAgent() as agent:
+        start_worker("--processes", "1", "--threads", "4", "--queues", "batch", "default", env=agent.environ())
+        with scalejobs.Batch("sealed and protected", on_success=on_success, on_complete=on_complete) as batch:
+            sealed_record.perform_later("the secret", note="in a batch")
+            hold.perform_later("protected", 1.0)
+
+        wait_for(lambda: kinds(batch.id) == ["complete", "success"], timeout=90)
+        assert any(call.enabled for call in agent.puts()), "the long job of the batch ran unprotected"
+    assert [json.loads(raw)["args"] for raw in redis_db.lrange(SEALED_RAN, 0, -1)] == [["the secret"]]
+    assert redis_db.llen(FINISHED) == 1
+    status = scalejobs.Batch.status(batch.id)
+    assert (status.total, status.succeeded) == (2, 2)
