@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import dramatiq
 import pytest
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -41,7 +42,10 @@ def test_every_way_of_enqueueing_inside_the_block_joins_the_batch(redis_db):
     assert batch_of_queued(redis_db, "default") == [batch.id, batch.id]
 
 
-def test_a_batch_is_counted_in_a_few_round_trips_not_one_per_job(redis_db, round_trips):
+def test_a_batch_is_counted_in_a_few_round_trips_not_one_per_job(redis_db, round_trips, monkeypatch):
+    # Dramatiq's maintenance pass (drawn at random per enqueue) costs the push broker a second round
+    # trip for its wake-up token; it has nothing to do with batches, so it stays out of the count.
+    monkeypatch.setattr(dramatiq.get_broker(), "maintenance_chance", 0)
     with scalejobs.Batch("many") as batch:
         for index in range(50):
             row.perform_later(f"r{index}")

@@ -116,7 +116,7 @@ def test_unique_until_start_frees_the_lock_as_the_job_starts(stack: Stack) -> No
         finish.wait(10)
 
     export.send(7)
-    stack.start()
+    stack.start(threads=1)  # one thread: the second job waits while the first runs, its lock held
     assert started.wait(10)
     waiting = export.send(7)  # one may wait while one runs
     with pytest.raises(scalejobs.DuplicateJob):
