@@ -97,6 +97,9 @@ def test_a_killed_leader_is_replaced_within_the_lease_and_its_gap_caught_up_and_
     assert_each_tick_once(probe_ticks(redis_db), first, int(third_since) + 2)
 
 
+# Whether the second worker ever wins a broken lease is chance: after three breaks one worker may
+# still have won them all (seen once in a full run). Two reruns; the ticks-once assertion is exact.
+@pytest.mark.flaky(reruns=2)
 def test_two_workers_forced_to_both_believe_they_lead_still_enqueue_each_tick_once(redis_db, start_worker):
     # Renewals are 10 s apart: after the lease is broken by hand, the old
     # leader goes on believing it leads until its next renewal.
