@@ -74,19 +74,25 @@ def staff_user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_superuser(STAFF_USERNAME, "staff@example.com", STAFF_PASSWORD)
 
 
-@pytest.fixture
-def staff_page(browser: Any, live_server: Any, staff_user: Any) -> Iterator[Any]:
-    """Return a page logged into the admin of the live server."""
+def log_in(browser: Any, live_server: Any, username: str, password: str) -> Any:
+    """Return a new page of a new context, logged into the admin of the live server as ``username``."""
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", STAFF_USERNAME)
-    page.fill("#id_password", STAFF_PASSWORD)
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+    return page
+
+
+@pytest.fixture
+def staff_page(browser: Any, live_server: Any, staff_user: Any) -> Iterator[Any]:
+    """Return a page logged into the admin of the live server."""
+    page = log_in(browser, live_server, STAFF_USERNAME, STAFF_PASSWORD)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

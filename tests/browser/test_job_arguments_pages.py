@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 
 import scalejobs
 from scalejobs.unique import unique_jobs
+from tests.browser.conftest import log_in
 from tests.dramatiq_queues import Queues
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,18 +33,6 @@ def jobs_with_secrets(broker, redis_db):
     queues.kill()
     unique_jobs().acquire("d1", "m1", 90, actor="record", label=f"record@default:[[{SECRET!r}],{{}}]")
     scalejobs.send_mail_later("Password reset", f"Reset your password: {RESET_LINK}", "shop@example.com", ["root@example.com"])
-
-
-def log_in(browser, live_server, username, password):
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
-    return page
 
 
 def test_a_view_only_user_reads_no_argument_or_email_on_any_page(browser, live_server, django_user_model, jobs_with_secrets):
