@@ -24,6 +24,9 @@ from tests.conftest import ROOT, wait_for
 pytestmark = pytest.mark.browser
 
 STATE = ROOT / ".demo"
+# What the demo chooses for itself, as on a new user's machine: CI's PostgreSQL variant sets
+# DATABASE_URL for the test suite, and the demo must still run on its own SQLite file.
+DEMO_DECIDES = {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SCALEJOBS_TEST_OVERRIDES"}
 
 
 def free_port() -> int:
@@ -50,7 +53,7 @@ class DemoRun:
         self.port = free_port()
         self.marker = f"SCALEJOBS_DEMO_RUN={uuid.uuid4().hex}"
         self.log = tmp_path / "demo.log"
-        environment = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "SCALEJOBS_TEST_OVERRIDES"}}
+        environment = {key: value for key, value in os.environ.items() if key not in DEMO_DECIDES}
         environment.update(
             DEMO_ADDRESS=f"127.0.0.1:{self.port}",
             SQLITE_PATH=str(tmp_path / "demo.sqlite3"),
@@ -77,7 +80,7 @@ class DemoRun:
         return found.group(1)  # type: ignore[union-attr]
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
-        environment = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+        environment = {key: value for key, value in os.environ.items() if key not in DEMO_DECIDES}
         return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
 
     def kill(self) -> None:
