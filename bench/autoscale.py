@@ -95,7 +95,7 @@ class Task:
     """One ECS task: a ``rundramatiq`` process group and its own agent emulator."""
 
     def __init__(self, number: int, scenario: Scenario, log_dir: Path, env: dict[str, str]) -> None:
-        from scalejobs.protection.fake_agent import FakeAgent
+        from scalejobs.testing.ecs_agent import FakeAgent
 
         self.number = number
         self.arn = f"arn:aws:ecs:us-east-1:123456789012:task/sim/{number:032x}"

@@ -22,7 +22,7 @@ def start_redis() -> tuple[str, object | None]:
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"], None
     sys.path.insert(0, str(ROOT))
-    from scalejobs.embedded_redis import start_embedded_redis
+    from scalejobs.testing.embedded_redis import start_embedded_redis
 
     embedded = start_embedded_redis()
     os.environ["REDIS_URL"] = embedded.url

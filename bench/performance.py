@@ -58,7 +58,7 @@ def main() -> None:
     import redis
 
     from bench.systems import WORKLOADS, build
-    from scalejobs.protection.fake_agent import FakeAgent
+    from scalejobs.testing.ecs_agent import FakeAgent
 
     # redis-py 8 reads with a 5 s timeout by default; the latency BLPOPs may wait longer.
     client = redis.Redis.from_url(url, socket_timeout=None)

@@ -41,7 +41,7 @@ def main() -> None:
     import redis
 
     from example_project.shop.tasks import noop
-    from scalejobs.protection.fake_agent import FakeAgent
+    from scalejobs.testing.ecs_agent import FakeAgent
 
     client = redis.Redis.from_url(url)
     agent = FakeAgent().start()

@@ -92,7 +92,7 @@ def start_redis(demo: Demo) -> None:
     else:
         # In a session of its own, like the other children: a terminal's Ctrl-C must not
         # stop Redis before the worker has drained. It removes its directory when it stops.
-        server = demo.redis = demo.spawn(sys.executable, "-m", "scalejobs.embedded_redis", stdout=subprocess.PIPE)
+        server = demo.redis = demo.spawn(sys.executable, "-m", "scalejobs.testing.embedded_redis", stdout=subprocess.PIPE)
         assert server.stdout is not None
         url = server.stdout.readline().decode().strip()
         if not url:
@@ -108,7 +108,7 @@ def start_worker_tasks(demo: Demo) -> None:
     if os.environ.get("ECS_AGENT_URI"):
         demo.spawn(sys.executable, "manage.py", "rundramatiq", "--processes", "2", "--threads", "4")
         return
-    from scalejobs.protection.fake_agent import FakeAgent
+    from scalejobs.testing.ecs_agent import FakeAgent
 
     for task_id in TASKS:
         agent = FakeAgent(task_arn=TASK_ARN.format(task_id)).start()

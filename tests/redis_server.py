@@ -23,7 +23,7 @@ def provide_test_environment() -> None:
     os.environ["EXPORT_DIR"] = os.path.join(run_dir, "exports")
     url = os.environ.get("SCALEJOBS_TEST_REDIS_URL")
     if not url:
-        from scalejobs.embedded_redis import start_embedded_redis
+        from scalejobs.testing.embedded_redis import start_embedded_redis
 
         embedded = start_embedded_redis()
         atexit.register(embedded.close)

@@ -136,7 +136,7 @@ def test_a_concurrency_limit_adds_at_most_one_round_trip_at_run(run_jobs, baseli
 
 @pytest.mark.usefixtures("broker")
 def test_ecs_protection_adds_at_most_one_round_trip_at_run(run_jobs, baseline, settings, monkeypatch):
-    from scalejobs.protection.fake_agent import FakeAgent
+    from scalejobs.testing.ecs_agent import FakeAgent
 
     agent = FakeAgent().start()
     try:

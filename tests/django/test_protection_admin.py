@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.protection.engine import Policy, TaskProtection
 from scalejobs.protection.runtime import ledger
 from scalejobs.protection.transport import Outcome, TaskIdentity

@@ -77,7 +77,7 @@ class Scenario:
         self.started = 0
 
     def start(self) -> None:
-        from scalejobs.embedded_redis import start_embedded_redis
+        from scalejobs.testing.embedded_redis import start_embedded_redis
 
         self.redis = start_embedded_redis()
         overrides = {

@@ -120,7 +120,7 @@ class Chaos:
 
     def start_services(self) -> None:
         """Start Valkey (append-only) and the fake agent, then set Django up against them."""
-        from scalejobs.embedded_redis import start_embedded_redis
+        from scalejobs.testing.embedded_redis import start_embedded_redis
 
         self.redis = start_embedded_redis(appendonly=True)
         reliability: dict[str, Any] = {"RECOVERY_INTERVAL_SECONDS": self.plan.recovery_interval, "HISTORY": 100_000}
@@ -155,7 +155,7 @@ class Chaos:
         import django
 
         django.setup()
-        from scalejobs.protection.fake_agent import FakeAgent
+        from scalejobs.testing.ecs_agent import FakeAgent
 
         self.agent = FakeAgent().start()
 
@@ -227,7 +227,7 @@ class Chaos:
 
     def agent_fails(self) -> None:
         """Answer every ECS agent call with a server error until ``agent_recovers``."""
-        from scalejobs.protection.fake_agent import Reply
+        from scalejobs.testing.ecs_agent import Reply
 
         self.agent.respond_always(Reply.server_error())
         self.timeline.agent_down = (time.time(), 0.0)

@@ -73,7 +73,7 @@ class Task:
     """One ECS task: its fake agent and its worker process."""
 
     def __init__(self, number: int, storm: Storm, workdir: Path) -> None:
-        from scalejobs.protection.fake_agent import FakeAgent
+        from scalejobs.testing.ecs_agent import FakeAgent
         from tests.conftest import WorkerProcess
 
         self.name = f"task-{number}"
@@ -93,7 +93,7 @@ class Task:
 
     def scale_in(self, now: float) -> None:
         """Do what ECS does to a task it stops: refuse protection from now on, then SIGTERM."""
-        from scalejobs.protection.fake_agent import Reply
+        from scalejobs.testing.ecs_agent import Reply
 
         self.agent.respond_always(Reply.stopping())
         self.stopping_at = now

@@ -82,7 +82,7 @@ def test_throttled_jobs_postponed_and_a_dropped_unique_duplicate_leave_the_count
 
 
 def test_encrypted_and_ecs_protected_jobs_of_a_batch_run_and_complete_it(start_worker, broker, redis_db):
-    from scalejobs.protection.fake_agent import FakeAgent
+    from scalejobs.testing.ecs_agent import FakeAgent
     from tests.testapp.encryption_tasks import SEALED_RAN, sealed_record
     from tests.testapp.protection_tasks import FINISHED, hold
 

@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from scalejobs.protection.fake_agent import FakeAgent, Reply
+from scalejobs.testing.ecs_agent import FakeAgent, Reply
 from tests.conftest import wait_for
 from tests.system.test_protection_workers import FAST, agent, ledger, processes, records, released, workers  # noqa: F401
 from tests.testapp.protection_tasks import FINISHED, STARTED, brief_hold, hold

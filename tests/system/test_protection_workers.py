@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from scalejobs.protection.fake_agent import FakeAgent, Reply
+from scalejobs.testing.ecs_agent import FakeAgent, Reply
 from scalejobs.protection.ledger import TaskLedger
 from scalejobs.store import keyspace
 from tests.conftest import wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scalejobs.batch.engine import BatchEngine, BatchFinished, BatchGone
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 
 KEYS = KeySpace("test", "batch")

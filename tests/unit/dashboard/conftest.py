@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 import redis
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.dashboard import running
 from scalejobs.dashboard.engine import DashboardEngine
 from scalejobs.keys import KeySpace

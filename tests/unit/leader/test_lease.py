@@ -2,7 +2,7 @@
 
 import pytest
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.leader.engine import Candidate, LeaderChange, LeaderLease
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.periodic.engine import GRACE_SECONDS, PeriodicScheduler
 from scalejobs.periodic.records import Entry, TickStatus

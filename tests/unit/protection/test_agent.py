@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 
 from scalejobs.protection.agent import AgentTransport, AnswerTooLarge, judge, read_task_metadata, request
-from scalejobs.protection.fake_agent import FakeAgent, Reply
+from scalejobs.testing.ecs_agent import FakeAgent, Reply
 from scalejobs.protection.verdict import classify
 
 
@@ -120,7 +120,7 @@ def test_task_metadata_gives_the_task_arn_and_cluster(agent):
 def test_protection_lapses_at_its_expiry_in_the_fake(agent, monkeypatch):
     transport(agent).update(enabled=True, expires_minutes=1)
     later = time.time() + 61
-    monkeypatch.setattr("scalejobs.protection.fake_agent.time.time", lambda: later)
+    monkeypatch.setattr("scalejobs.testing.ecs_agent.time.time", lambda: later)
     assert transport(agent).read().enabled is False
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.reliability.deliveries import DeliveryLedger, running_value
 from scalejobs.reliability.values import Death, Endangered, Poisoned

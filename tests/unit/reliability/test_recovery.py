@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.reliability.recovery import DEAD_WORKER, STRANDED, OrphanRecovery
 from scalejobs.reliability.values import Recovery

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 import redis
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.tasks_backend.engine import FAILED, READY, RUNNING, SUCCESSFUL, RecordedError, TaskResults, TaskSpec
 

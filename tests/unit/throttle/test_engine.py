@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from scalejobs import Bucket, Concurrency, Leaky, Window
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.throttle.engine import Claim, Throttles, Usage, parse_ident
 

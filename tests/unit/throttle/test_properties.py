@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalejobs import Bucket, Concurrency, Leaky, Window
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.keys import KeySpace
 from scalejobs.throttle.engine import Throttles
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import redis
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.errors import JobOptionError
 from scalejobs.keys import KeySpace
 from scalejobs.unique.engine import Lock, LockRequest, UniqueJobs

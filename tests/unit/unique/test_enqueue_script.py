@@ -7,7 +7,7 @@ import os
 import pytest
 import redis
 
-from scalejobs.clock import FrozenClock
+from scalejobs.testing.clock import FrozenClock
 from scalejobs.dispatch import RedisBroker
 from scalejobs.keys import KeySpace
 from scalejobs.unique.engine import LockRequest, UniqueJobs

@@ -10,7 +10,7 @@ unknown endpoint id gets 404 ``ResourceNotFoundException``.
 
 Tests script it per call (``agent.script(Reply.throttled(), Reply.ok())``),
 read ``agent.calls``, and point workers at it with ``agent.environ()``.
-``python -m scalejobs.protection.fake_agent`` runs one for the demo and
+``python -m scalejobs.testing.ecs_agent`` runs one for the demo and
 prints the environment to give the workers; other processes can script it
 over ``POST /_fake/script`` and read ``GET /_fake/calls``. It is one module,
 longer than most, so the whole protocol it imitates reads top to bottom.
@@ -455,7 +455,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     """Run a fake agent until interrupted, printing the environment workers need."""
-    parser = argparse.ArgumentParser(prog="python -m scalejobs.protection.fake_agent", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m scalejobs.testing.ecs_agent", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--task-arn", default=DEFAULT_TASK_ARN)
