@@ -35,7 +35,6 @@ class PulseThread:
         broker_id: str,
         interval: float,
         queues: Callable[[], list[str]],
-        slots: Callable[[], str],
         stats_key: str,
     ) -> None:
         self.pulses = pulses
@@ -43,7 +42,6 @@ class PulseThread:
         self.broker_id = broker_id
         self.interval = interval
         self.queues = queues
-        self.slots = slots
         self.stats_key = stats_key
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="scalejobs-pulse", daemon=True)
@@ -68,7 +66,7 @@ class PulseThread:
     def pulse(self) -> None:
         """Send one pulse; log a recovery of this process's jobs that it survived."""
         try:
-            presumed = self.pulses.pulse(self.broker_id, queues=self.queues(), slots=self.slots(), stats_key=self.stats_key)
+            presumed = self.pulses.pulse(self.broker_id, queues=self.queues(), stats_key=self.stats_key)
         except (redis.RedisError, OSError) as error:
             if not self._unreachable:
                 logger.warning("scalejobs: the pulse of this process cannot reach Redis (%s); retrying every %.1f s.", error, self.interval)

@@ -11,13 +11,14 @@ the machines never meet. A process that never pulses (plain Dramatiq in a
 rolling deploy) is not in the set and keeps Dramatiq's timeout.
 
 A pulse also records what recovery needs and must not look for: the queues
-the process consumes (so its ack sets are named, not searched for with a
-``SCAN`` of the keyspace) and the concurrency slots it holds.
+the process consumes, so its ack sets are named, not searched for with a
+``SCAN`` of the keyspace. (The concurrency slots a process holds are recorded
+by the throttle in the call that takes them: ``scalejobs.throttle.free_slots_of``.)
 
 Keys, under ``<prefix>:reliability``:
 
 - ``pulses``: zset broker id -> time of its last pulse (ms, Redis time).
-- ``process:<broker id>``: hash ``{queues, slots}`` (JSON), expiring
+- ``process:<broker id>``: hash ``{queues}`` (JSON), expiring
   ``PROCESS_TTL_SECONDS`` after the last pulse.
 - ``presumed:<broker id>``: JSON ``{at, last, messages}``, left by the
   recovery of a process that was silent but not dead (paused by SIGSTOP, cut
@@ -82,10 +83,10 @@ class Pulses:
         """Return the key recovery leaves when it presumes ``broker_id`` dead."""
         return self.keys("presumed", broker_id)
 
-    def pulse(self, broker_id: str, *, queues: list[str], slots: str = "[]", stats_key: str) -> Presumed | None:
+    def pulse(self, broker_id: str, *, queues: list[str], stats_key: str) -> Presumed | None:
         """Say ``broker_id`` is alive; return the recovery's note if its jobs were recovered meanwhile."""
         keys = [self.pulses_key, self.process_key(broker_id), self.presumed_key(broker_id), self.known_key, stats_key]
-        _, presumed = self._pulse(keys=keys, args=[broker_id, self.ttl_ms, json.dumps(sorted(queues)), slots])
+        _, presumed = self._pulse(keys=keys, args=[broker_id, self.ttl_ms, json.dumps(sorted(queues))])
         if not presumed:
             return None
         record = json.loads(presumed)
@@ -121,11 +122,6 @@ class Pulses:
         """Return the queues ``broker_id``'s process said it consumes, or none if it never pulsed."""
         raw = self.client.hget(self.process_key(broker_id), "queues")
         return list(json.loads(raw)) if raw else []
-
-    def slots_of(self, broker_id: str) -> str:
-        """Return the concurrency slots ``broker_id``'s process held at its last pulse, as it sent them."""
-        raw = self.client.hget(self.process_key(broker_id), "slots")
-        return _text(raw) if raw else "[]"
 
     def known_queues(self) -> set[str]:
         """Return every queue a pulsing process consumes or consumed."""

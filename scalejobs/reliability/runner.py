@@ -81,11 +81,8 @@ class RecoveryThread(LeaderDuty):
         if not silent.workers:
             return RecoveryPass()
         poison = self._bury(silent.workers)
-        slots = {worker: self.recovery.pulses.slots_of(worker) for worker in silent.workers} if self.free_slots else {}
         result = self.recovery.run_silent(silent, poison=poison.keys())
-        for worker in result.workers:
-            if self.free_slots is not None:
-                self.free_slots(slots[worker])
+        self._free(result)
         self._dead_letter(result, poison)
         return result
 
@@ -93,8 +90,15 @@ class RecoveryThread(LeaderDuty):
         """Count the dead processes' deaths, then recover their messages; dead-letter the poisoned ones."""
         poison = self._bury(self.recovery.dead(self.ledger.processes())) if self.ledger is not None else {}
         result = self.recovery.run(self.queues(), poison=poison.keys())
+        self._free(result)
         self._dead_letter(result, poison)
         return result
+
+    def _free(self, result: RecoveryPass) -> None:
+        # After the requeue: a recovered job refused its own slot for a moment is postponed and comes back.
+        if self.free_slots is not None:
+            for worker in result.workers:
+                self.free_slots(worker)
 
     def _bury(self, processes: Iterable[str]) -> dict[str, Death]:
         poison: dict[str, Death] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -74,35 +73,16 @@ def pulse_thread(broker: dramatiq.Broker) -> PulseThread | None:
         broker_id=broker.broker_id,  # type: ignore[attr-defined]
         interval=settings.pulse_seconds,
         queues=lambda: sorted(broker.get_declared_queues() | broker.get_declared_delay_queues()),
-        slots=lambda: _held_slots(broker),
         stats_key=recovery.stats_key,
     )
 
 
-def _held_slots(broker: dramatiq.Broker) -> str:
-    """Return the concurrency slots this process holds, as JSON ``[[holder, [claim, ...]], ...]``."""
-    from ..throttle.engine import Claim
-    from ..throttle.middleware import Throttle
+def _free_slots(process: str) -> None:
+    """Free the concurrency slots the dead worker process ``process`` held."""
+    from ..throttle import free_slots_of
 
-    held: list[tuple[tuple[Claim, ...], str]] = []
-    for middleware in broker.middleware:
-        if isinstance(middleware, Throttle):
-            held += middleware.keeper.holdings()
-    return json.dumps([[holder, [[c.kind, c.limit, c.period, c.scope] for c in claims]] for claims, holder in held])
-
-
-def _free_slots(raw: str) -> None:
-    """Free the concurrency slots a dead process held at its last pulse (``_held_slots``)."""
-    from ..throttle import throttles
-    from ..throttle.engine import Claim
-
-    holdings = [
-        (tuple(Claim(kind=kind, limit=limit, period=period, scope=scope) for kind, limit, period, scope in claims), holder)
-        for holder, claims in json.loads(raw)
-    ]
-    if holdings:
-        throttles().release_many(holdings)
-        logger.info("scalejobs: freed the concurrency slots of %d job(s) of a dead worker process.", len(holdings))
+    if freed := free_slots_of(process):
+        logger.info("scalejobs: freed the concurrency slots of %d job(s) of a dead worker process.", freed)
 
 
 def _count_in_dashboard(result: RecoveryPass) -> None:

@@ -19,3 +19,8 @@ def throttles() -> Throttles:
 @functools.lru_cache(maxsize=4)
 def _engine(client: redis.Redis, keys: KeySpace) -> Throttles:
     return Throttles(client, keys)
+
+
+def free_slots_of(process: str) -> int:
+    """Free every concurrency slot the dead worker process ``process`` (its broker id) held; return how many jobs had some."""
+    return throttles().free_owner(process)

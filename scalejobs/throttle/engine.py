@@ -14,11 +14,15 @@ Redis keys, under ``<prefix>:throttle``:
   ``bucket:60000:report`` (hash), ``leaky:1000:report`` (hash).
 - ``stats:<id>``: hash ``{limit, throttled, reclaimed}``.
 - ``index``: zset ``id -> last use ms``, which the admin lists.
+- ``owner:<broker id>``: hash ``holder -> [count key, ...]``, the concurrency
+  slots a worker process holds, written in the call that takes them, so
+  crash recovery frees a dead process's slots at once (``free_owner``).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -96,12 +100,16 @@ class Throttles:
         self._renew = client.register_script(lua("renew"))
         self._usage = client.register_script(lua("usage"))
 
-    def acquire(self, claims: Sequence[Claim], holder: str) -> Decision:
-        """Take a place in every claim for ``holder``, or in none if one refuses."""
+    def acquire(self, claims: Sequence[Claim], holder: str, *, owner: str | None = None) -> Decision:
+        """Take a place in every claim for ``holder``, or in none if one refuses.
+
+        With ``owner`` (a worker process's broker id), the slots taken are recorded
+        as that process's, in the same call, until ``release_many`` frees them.
+        """
         if not claims:
             return Decision(admitted=True)
-        keys = [self.keys("index")]
-        args: list[str | int | float] = [self._now(), holder, KEEP_SECONDS * 1000]
+        keys = [self.keys("index"), self.keys("owner", owner or "-")]
+        args: list[str | int | float] = [self._now(), holder, KEEP_SECONDS * 1000, "1" if owner else ""]
         for claim in claims:
             keys += [self.keys(claim.ident), self.keys("stats", claim.ident)]
             args += [claim.kind, claim.limit, round(claim.period * 1000), claim.ident]
@@ -110,20 +118,36 @@ class Throttles:
             return Decision(admitted=True)
         return Decision(admitted=False, wait=wait / 1000, refused_by=claims[index - 1])
 
-    def release(self, claims: Sequence[Claim], holder: str) -> None:
+    def release(self, claims: Sequence[Claim], holder: str, *, owner: str | None = None) -> None:
         """Free ``holder``'s concurrency slots; a slot it no longer owns is left alone."""
-        self.release_many([(claims, holder)])
+        self.release_many([(claims, holder)], owner=owner)
 
-    def release_many(self, holdings: Sequence[tuple[Sequence[Claim], str]]) -> None:
-        """Free the concurrency slots of many ``(claims, holder)`` holdings in one call."""
+    def release_many(self, holdings: Sequence[tuple[Sequence[Claim], str]], *, owner: str | None = None) -> None:
+        """Free the concurrency slots of many ``(claims, holder)`` holdings in one call (``owner`` as given to ``acquire``)."""
         removals = [(self.keys(claim.ident), holder) for claims, holder in holdings for claim in claims if claim.kind == "concurrency"]
-        if len(removals) == 1:
+        if not removals:
+            return
+        if len(removals) == 1 and owner is None:
             self.client.zrem(*removals[0])
-        elif removals:
-            pipe = self.client.pipeline(transaction=False)
-            for key, holder in removals:
-                pipe.zrem(key, holder)
-            pipe.execute()
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for key, holder in removals:
+            pipe.zrem(key, holder)
+        if owner is not None:
+            pipe.hdel(self.keys("owner", owner), *{holder for _, holder in removals})
+        pipe.execute()
+
+    def free_owner(self, owner: str) -> int:
+        """Free every concurrency slot the dead worker process ``owner`` still held; return how many holders had some."""
+        key = self.keys("owner", owner)
+        held = self.client.hgetall(key)
+        pipe = self.client.pipeline(transaction=False)
+        for holder, counts in held.items():
+            for count in json.loads(counts):
+                pipe.zrem(count, holder)
+        pipe.delete(key)
+        pipe.execute()
+        return len(held)
 
     def renew(self, claims: Sequence[Claim], holder: str) -> int:
         """Extend ``holder``'s concurrency slots by their lock timeout; return how many it still owned."""

@@ -125,11 +125,6 @@ class SlotKeeper:
         for claims, holder in given:
             self._release(claims, holder)
 
-    def holdings(self) -> list[tuple[tuple[Claim, ...], str]]:
-        """Return every ``(claims, holder)`` held now, spares included: what a crash of this process would strand."""
-        with self._lock:
-            return [(holding.claims, holder) for holder, holding in self._held.items()]
-
     def start(self) -> None:
         """Start the keeping thread, once."""
         if self._thread is None:

@@ -67,6 +67,9 @@ class Throttle(dramatiq.Middleware):
         self._policies: JobPolicies[tuple[Limiter, ...]] = JobPolicies(_read_throttle, none=())
         self._held: dict[str, tuple[tuple[Claim, ...], str]] = {}
         self._lock = threading.Lock()
+        # This worker process's broker id, once booted: the slots it takes are recorded as its own,
+        # so crash recovery frees them the moment the process is presumed dead.
+        self._owner: str | None = None
         self._releases: Batcher[tuple[tuple[Claim, ...], str]] = Batcher(self._send_releases, name="scalejobs-slot-releases")
         self.keeper = SlotKeeper(
             lambda claims, holder: self.engine.renew(claims, holder), lambda claims, holder: self._releases.put((claims, holder))
@@ -89,6 +92,7 @@ class Throttle(dramatiq.Middleware):
         return self._policies.governs_none(actor)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self._owner = getattr(broker, "broker_id", None)
         self.keeper.start()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -123,7 +127,7 @@ class Throttle(dramatiq.Middleware):
             return
         holder = f"{message.message_id}:{uuid.uuid4().hex[:12]}"
         try:
-            decision = self.engine.acquire(claims, holder)
+            decision = self.engine.acquire(claims, holder, owner=self._owner)
         except redis.RedisError as error:
             raise ThrottleUnavailable(f"{message.actor_name}: throttle unreachable: {error}") from error
         if decision.admitted:
@@ -172,7 +176,7 @@ class Throttle(dramatiq.Middleware):
 
     def _send_releases(self, holdings: list[tuple[tuple[Claim, ...], str]]) -> None:
         try:
-            self.engine.release_many(holdings)
+            self.engine.release_many(holdings, owner=self._owner)
         except redis.RedisError as error:
             logger.warning("Could not free %d concurrency slots (they lapse after lock_timeout): %s", len(holdings), error)
 

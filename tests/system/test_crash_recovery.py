@@ -96,10 +96,6 @@ def test_sigkilling_one_of_two_processes_holding_eight_running_jobs_runs_all_eig
     assert recovered.messages == 8 and recovered.by == "pulse" and recovered.delay is not None and recovered.delay <= TARGET_SECONDS
 
 
-# Since the merge with batched acks, batches and encrypted scopes, about one run in two leaves the
-# dead task's concurrency slot held: seven jobs come back within 15 s, the slot's job waits for the
-# slot's lock_timeout. Issue 16 stays open for it; expected to fail until then.
-@pytest.mark.xfail(reason="the dead task's concurrency slot is not always freed in the recovery pass", strict=False)
 def test_sigkilling_a_whole_task_with_the_leader_runs_its_jobs_again_within_15_s_their_slots_freed(worker, redis_db):
     task = worker()
     wait_for(lambda: leads(task), timeout=60)

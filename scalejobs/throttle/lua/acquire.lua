@@ -1,16 +1,19 @@
 -- Admit one holder past every limiter it names, or past none: all must pass.
 --
 -- KEYS[1]        index  zset  limiter id -> last use (ms since the epoch), for the admin
--- KEYS[2i]       state of limiter i (i = 1..n), by kind:
+-- KEYS[2]        owner  hash  holder -> JSON list of the concurrency counts it holds, for the
+--                             worker process that asks (ARGV[4]): what its death strands
+-- KEYS[2i+1]     state of limiter i (i = 1..n), by kind:
 --                  concurrency  zset  holder -> slot expiry (ms)
 --                  window       zset  holder -> start (ms)
 --                  bucket       hash  {window = period number, count}
 --                  leaky        hash  {level, at = ms of the last change}
--- KEYS[2i+1]     stats of limiter i: hash {limit, throttled, reclaimed}
+-- KEYS[2i+2]     stats of limiter i: hash {limit, throttled, reclaimed}
 -- ARGV[1]        now, ms since the epoch, or "" to use the Redis server's clock
 -- ARGV[2]        holder: a token unique to this attempt
 -- ARGV[3]        ms the index and stats outlive their last use
--- ARGV[4i..4i+3] kind, limit, period ms (the lock timeout for concurrency), id of limiter i
+-- ARGV[4]        "1" to record the holder's concurrency slots in KEYS[2], "" to leave it alone
+-- ARGV[4i+1..4i+4] kind, limit, period ms (the lock timeout for concurrency), id of limiter i
 -- Returns        {1, 0, 0} when admitted; {0, wait, i} when limiter i refuses, where
 --                wait is the ms until it could admit (0 when unknown, as for concurrency)
 
@@ -21,7 +24,7 @@ if not now then
 end
 local holder = ARGV[2]
 local keep = tonumber(ARGV[3])
-local count = (#KEYS - 1) / 2
+local count = (#KEYS - 2) / 2
 
 local function extend(key, ms)
   if redis.call('PTTL', key) < ms then
@@ -32,8 +35,8 @@ end
 -- First pass: may each limiter admit one more? Nothing is taken yet.
 local levels = {}
 for i = 1, count do
-  local state, stats = KEYS[2 * i], KEYS[2 * i + 1]
-  local kind, limit, period = ARGV[4 * i], tonumber(ARGV[4 * i + 1]), tonumber(ARGV[4 * i + 2])
+  local state, stats = KEYS[2 * i + 1], KEYS[2 * i + 2]
+  local kind, limit, period = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 2]), tonumber(ARGV[4 * i + 3])
   local wait = nil
   if kind == 'concurrency' then
     local reclaimed = redis.call('ZREMRANGEBYSCORE', state, '-inf', now)
@@ -76,17 +79,19 @@ for i = 1, count do
     redis.call('HINCRBY', stats, 'throttled', 1)
     redis.call('HSET', stats, 'limit', limit)
     redis.call('PEXPIRE', stats, keep)
-    redis.call('ZADD', KEYS[1], now, ARGV[4 * i + 3])
+    redis.call('ZADD', KEYS[1], now, ARGV[4 * i + 4])
     return {0, math.max(0, math.ceil(wait)), i}
   end
 end
 
 -- Second pass: every limiter admits, so take one place in each.
+local slots = {}
 for i = 1, count do
-  local state, stats = KEYS[2 * i], KEYS[2 * i + 1]
-  local kind, limit, period = ARGV[4 * i], tonumber(ARGV[4 * i + 1]), tonumber(ARGV[4 * i + 2])
+  local state, stats = KEYS[2 * i + 1], KEYS[2 * i + 2]
+  local kind, limit, period = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 2]), tonumber(ARGV[4 * i + 3])
   if kind == 'concurrency' then
     redis.call('ZADD', state, now + period, holder)
+    slots[#slots + 1] = state
     -- Kept as long as the stats, so a dead holder's slot is found, reclaimed and counted.
     extend(state, keep)
   elseif kind == 'window' then
@@ -101,7 +106,12 @@ for i = 1, count do
   end
   redis.call('HSET', stats, 'limit', limit)
   redis.call('PEXPIRE', stats, keep)
-  redis.call('ZADD', KEYS[1], now, ARGV[4 * i + 3])
+  redis.call('ZADD', KEYS[1], now, ARGV[4 * i + 4])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - keep)
+-- In the same call as the slots themselves: a process killed a moment later still left this record.
+if ARGV[4] == '1' and #slots > 0 then
+  redis.call('HSET', KEYS[2], holder, cjson.encode(slots))
+  extend(KEYS[2], keep)
+end
 return {1, 0, 0}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -164,12 +163,11 @@ def test_a_paused_process_learns_at_its_next_pulse_that_its_jobs_were_recovered_
     assert (stats.resumed, stats.resumed_messages) == (1, 2)
 
 
-def test_a_pulse_names_the_processs_queues_and_slots_and_a_clean_stop_forgets_them(recovery, redis_db):
+def test_a_pulse_names_the_processs_queues_and_a_clean_stop_forgets_them(recovery, redis_db):
     pulses = recovery.pulses
-    slots = json.dumps([["holder-1", [["concurrency", 3, 5.0, "reports"]]]])
-    pulses.pulse("w1", queues=["reports", "default"], slots=slots, stats_key=recovery.stats_key)
+    pulses.pulse("w1", queues=["reports", "default"], stats_key=recovery.stats_key)
 
-    assert pulses.queues_of("w1") == ["default", "reports"] and pulses.slots_of("w1") == slots
+    assert pulses.queues_of("w1") == ["default", "reports"]
     assert pulses.known_queues() == {"default", "reports"}
     pulses.leave("w1")
     assert pulses.queues_of("w1") == [] and pulses.silent_since(pulses.now() + 1) == []

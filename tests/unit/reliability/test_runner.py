@@ -7,10 +7,9 @@ import pytest
 from scalejobs.reliability import delivery_ledger, orphan_recovery
 from scalejobs.reliability.deliveries import running_value
 from scalejobs.reliability.runner import RecoveryThread
-from scalejobs.reliability.runtime import _free_slots, _held_slots
+from scalejobs.reliability.runtime import _free_slots
 from scalejobs.throttle import throttles
 from scalejobs.throttle.engine import Claim
-from scalejobs.throttle.middleware import Throttle
 from tests.dramatiq_queues import Queues
 
 SLOT = Claim(kind="concurrency", limit=1, period=120.0, scope="reports")
@@ -43,11 +42,8 @@ def dead_process(recovery, redis_db, *, silent_for: float) -> tuple[Queues, list
     process.send("a")
     process.send("b")
     taken = process.fetch("default", 2)
-    assert throttles().acquire([SLOT], "holder-1").admitted
-    throttle = Throttle()
-    throttle.keeper.hold("holder-1", [SLOT])
-    process.broker.middleware.append(throttle)
-    recovery.pulses.pulse(process.broker.broker_id, queues=["default"], slots=_held_slots(process.broker), stats_key=recovery.stats_key)
+    assert throttles().acquire([SLOT], "holder-1", owner=process.broker.broker_id).admitted
+    recovery.pulses.pulse(process.broker.broker_id, queues=["default"], stats_key=recovery.stats_key)
     silent_since = recovery.pulses.now() - int(silent_for * 1000)
     redis_db.zadd(recovery.pulses.pulses_key, {process.broker.broker_id: silent_since})
     return process, taken

@@ -52,6 +52,30 @@ def test_a_slot_whose_holder_vanished_comes_back_after_the_lock_timeout(engine: 
     assert engine.usage()[0].reclaimed == 1
 
 
+def test_a_dead_processs_slots_are_freed_by_its_owner_record_and_no_one_elses(engine: Throttles) -> None:
+    one, two = Concurrency(1).claim("report"), Concurrency(2).claim("sync")
+    rate = Window(5, per=60).claim("sync")
+    assert engine.acquire([one, two, rate], "dead-job", owner="dead").admitted
+    assert engine.acquire([two], "live-job", owner="live").admitted
+    assert not admitted(engine, one, "waiting") and not admitted(engine, two, "waiting")
+
+    assert engine.free_owner("dead") == 1
+
+    assert admitted(engine, one, "next") and admitted(engine, two, "next")
+    assert not admitted(engine, two, "third")  # the live process's slot is still its own
+    assert engine.free_owner("dead") == 0
+
+
+def test_released_slots_leave_their_owners_record(engine: Throttles, redis_db: redis.Redis) -> None:
+    slot = Concurrency(3).claim("report")
+    for holder in ("a", "b", "c"):
+        assert engine.acquire([slot], holder, owner="process").admitted
+    engine.release_many([([slot], "a"), ([slot], "b")], owner="process")
+    engine.release([slot], "c", owner="process")
+
+    assert not redis_db.exists(engine.keys("owner", "process"))
+
+
 def test_a_late_release_cannot_free_another_holders_slot(engine: Throttles, clock: FrozenClock) -> None:
     claim = Concurrency(1, lock_timeout=10).claim("job")
     assert admitted(engine, claim, "slow")

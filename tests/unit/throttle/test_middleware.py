@@ -58,7 +58,7 @@ def test_a_threads_next_job_with_the_same_limiter_takes_over_its_slot_without_re
     engine = stack.throttle.engine
     acquires = []
     original = engine.acquire
-    engine.acquire = lambda claims, holder: acquires.append(holder) or original(claims, holder)  # type: ignore[method-assign]
+    engine.acquire = lambda claims, holder, **options: acquires.append(holder) or original(claims, holder, **options)  # type: ignore[method-assign]
 
     @stack.job(throttle=Concurrency(1))
     def step(n: int) -> None:
