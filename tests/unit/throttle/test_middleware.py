@@ -107,6 +107,26 @@ def test_after_max_postponements_a_throttled_job_uses_its_retries(stack: Stack, 
     assert dead.options["retries"] == 2  # 2 attempts through Retries, each after 2 postponements
 
 
+def test_each_retry_of_a_throttled_job_gets_max_postponements_again(stack: Stack, settings, redis_db: redis.Redis) -> None:
+    settings.SCALEJOBS = {"THROTTLE": {"BACKOFF": 0.01, "MAX_BACKOFF": 0.02, "MAX_POSTPONEMENTS": 2}}
+    limiter = Concurrency(1, key="blocked")
+    stack.throttle.engine.acquire([limiter.claim("")], "someone-else")
+
+    @stack.job(throttle=limiter, max_retries=2)
+    def blocked() -> None:
+        stack.note("ran")
+
+    blocked.send()
+    stack.start()
+    stack.join()
+    assert stack.ran == []
+    assert len(stack.broker.dead_letters) == 1
+    (row,) = stack.throttle.engine.usage()
+    # Three attempts (the first and two retries), each refused three times: postponed twice, then
+    # handed to Retries. Were the count not started over, each retry would use a retry at its first refusal (5).
+    assert row.throttled == 3 * 3
+
+
 def test_a_failing_job_gives_its_slot_back(stack: Stack) -> None:
     @stack.job(throttle=Concurrency(1), max_retries=0)
     def fails() -> None:
