@@ -42,6 +42,24 @@ def test_a_bad_value_fails_the_check_naming_the_setting(value, message, hint):
         assert kernel_errors() == [checks.Error(message, hint=hint, obj="settings.SCALEJOBS", id="scalejobs.E001")]
 
 
+@pytest.mark.parametrize(("lease", "renew", "valid"), [(15.0, 7.5, True), (15.0, 8.0, False), (20.0, 8.0, True), (4.0, 3.0, False)])
+def test_the_leader_renews_at_most_every_half_lease(lease, renew, valid):
+    # Renewing at most every half lease leaves the leader a second try before its lease lapses.
+    with override_settings(SCALEJOBS={"LEADER": {"LEASE_SECONDS": lease, "RENEW_SECONDS": renew}}):
+        errors = kernel_errors()
+    if valid:
+        assert errors == []
+    else:
+        assert errors == [
+            checks.Error(
+                f"SCALEJOBS['LEADER']['RENEW_SECONDS']: expected at most half of LEASE_SECONDS, got {renew!r}.",
+                hint="Set SCALEJOBS['LEADER']['RENEW_SECONDS'] to at most half of LEASE_SECONDS.",
+                obj="settings.SCALEJOBS",
+                id="scalejobs.E001",
+            )
+        ]
+
+
 def test_missing_broker_setting_is_an_error():
     with override_settings(DRAMATIQ_BROKER=None):
         assert [error.id for error in kernel_errors()] == ["scalejobs.E002"]
