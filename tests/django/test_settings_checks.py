@@ -1,15 +1,11 @@
 """SCALEJOBS is validated by system checks, naming the setting at fault."""
 
-import subprocess
-import sys
-
 import pytest
 from django.core import checks
 from django.test import override_settings
 
 from scalejobs import conf
 from scalejobs.checks import check_all
-from tests.conftest import ROOT
 
 
 def kernel_errors():
@@ -65,16 +61,7 @@ def test_missing_broker_setting_is_an_error():
         assert [error.id for error in kernel_errors()] == ["scalejobs.E002"]
 
 
-def test_manage_py_check_fails_on_a_misconfigured_setting(tmp_path):
-    (tmp_path / "broken_settings.py").write_text(
-        "from tests.settings import *\nSCALEJOBS = {'KEY_PREFIX': ''}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--settings", "broken_settings"],
-        cwd=ROOT,
-        env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"},
-        capture_output=True,
-        text=True,
-    )
+def test_manage_py_check_fails_on_a_misconfigured_setting(manage_py_check):
+    result = manage_py_check("SCALEJOBS = {'KEY_PREFIX': ''}")
     assert result.returncode == 1
     assert "(scalejobs.E001) SCALEJOBS['KEY_PREFIX']: expected a non-empty string, got ''." in result.stderr
