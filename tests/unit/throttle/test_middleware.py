@@ -90,7 +90,9 @@ def test_a_postponed_job_does_not_hold_a_worker_thread(stack: Stack) -> None:
     assert stack.ran == ["limited-1", "free", "limited-2"]
 
 
-def test_after_max_postponements_a_throttled_job_uses_its_retries(stack: Stack, settings, redis_db: redis.Redis) -> None:
+def test_after_max_postponements_a_throttled_job_uses_a_retry_and_each_retry_gets_max_postponements_again(
+    stack: Stack, settings, redis_db: redis.Redis
+) -> None:
     settings.SCALEJOBS = {"THROTTLE": {"BACKOFF": 0.01, "MAX_BACKOFF": 0.02, "MAX_POSTPONEMENTS": 2}}
     limiter = Concurrency(1, key="blocked")
     stack.throttle.engine.acquire([limiter.claim("")], "someone-else")
@@ -104,27 +106,11 @@ def test_after_max_postponements_a_throttled_job_uses_its_retries(stack: Stack, 
     stack.join()
     assert stack.ran == []
     (dead,) = stack.broker.dead_letters
-    assert dead.options["retries"] == 2  # 2 attempts through Retries, each after 2 postponements
-
-
-def test_each_retry_of_a_throttled_job_gets_max_postponements_again(stack: Stack, settings, redis_db: redis.Redis) -> None:
-    settings.SCALEJOBS = {"THROTTLE": {"BACKOFF": 0.01, "MAX_BACKOFF": 0.02, "MAX_POSTPONEMENTS": 2}}
-    limiter = Concurrency(1, key="blocked")
-    stack.throttle.engine.acquire([limiter.claim("")], "someone-else")
-
-    @stack.job(throttle=limiter, max_retries=2)
-    def blocked() -> None:
-        stack.note("ran")
-
-    blocked.send()
-    stack.start()
-    stack.join()
-    assert stack.ran == []
-    assert len(stack.broker.dead_letters) == 1
+    assert dead.options["retries"] == 2  # both attempts given to Retries
     (row,) = stack.throttle.engine.usage()
-    # Three attempts (the first and two retries), each refused three times: postponed twice, then
-    # handed to Retries. Were the count not started over, each retry would use a retry at its first refusal (5).
-    assert row.throttled == 3 * 3
+    # Two attempts (the first and its one retry), each refused three times: postponed twice, then handed
+    # to Retries. Were the count not started over, the retry would go to Retries at its first refusal (4).
+    assert row.throttled == 2 * 3
 
 
 def test_a_failing_job_gives_its_slot_back(stack: Stack) -> None:
