@@ -12,12 +12,26 @@ CONSTRAINTS := $(if $(DJANGO),,-c deploy/constraints.txt)
 
 .PHONY: demo test bench check clean chaos constraints autoscale-demo
 
+# The project with the extras the suite exercises and the `test` dependency group (pyproject.toml):
+# enough for `make demo`, `make test` and `make chaos`. `--group` needs pip >= 25.1.
 $(BIN)/.installed: pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,aws]' $(CONSTRAINTS) $(if $(DJANGO),'$(DJANGO)')
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet -e '.[aws,example,tasks]' --group test $(CONSTRAINTS) $(if $(DJANGO),'$(DJANGO)')
 	touch $@
+
+# The `bench` and `lint` groups go on top, only for the targets that use them; the same
+# constraints (or DJANGO override) hold, so adding a group never moves what the tests ran with.
+$(BIN)/.installed-bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --group bench $(CONSTRAINTS) $(if $(DJANGO),'$(DJANGO)')
+	touch $@
+
+$(BIN)/.installed-lint: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --group lint $(CONSTRAINTS) $(if $(DJANGO),'$(DJANGO)')
+	touch $@
+
+bench autoscale-demo: $(BIN)/.installed-bench
 
 demo: $(BIN)/.installed
 	$(BIN)/python -m example_project.demo

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -21,12 +20,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("broker")]
 
 
 @pytest.fixture
-def viewer_client(django_user_model) -> Client:
-    user = django_user_model.objects.create_user("ada", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename="view_jobs"))
-    client = Client()
-    client.force_login(user)
-    return client
+def viewer_client(staff) -> Client:
+    return staff("view_jobs")
 
 
 def running_batch_with_a_dead_job() -> scalejobs.Batch:

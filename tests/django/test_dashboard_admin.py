@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission
 from django.core import checks
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -39,18 +38,6 @@ XSS = "<script>alert(1)</script>"
 @pytest.fixture
 def queues(redis_db):
     return Queues(redis_db)
-
-
-@pytest.fixture
-def staff(django_user_model):
-    def login(*permissions: str, client: Client | None = None) -> Client:
-        client = client or Client()
-        user = django_user_model.objects.create_user(f"user{django_user_model.objects.count()}", password="pw", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=permissions, content_type__app_label="scalejobs"))
-        client.force_login(user)
-        return client
-
-    return login
 
 
 @pytest.mark.parametrize("url", PAGES)

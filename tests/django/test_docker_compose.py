@@ -37,7 +37,7 @@ def test_every_app_command_is_a_real_command_of_the_project(name):
         module, attribute = command[1].split(":")
         assert (ROOT / (module.replace(".", "/") + ".py")).exists()
         assert attribute == "application"
-        assert importlib.util.find_spec("gunicorn"), "gunicorn is not installed (it is in the dev extra)"
+        assert importlib.util.find_spec("gunicorn"), "gunicorn is not installed (it is in the example extra)"
     else:
         pytest.fail(f"{name}: unexpected command {command!r}")
 

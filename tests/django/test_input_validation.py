@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import dramatiq
 import pytest
 from django.core import checks
 from django.test import override_settings
@@ -53,26 +52,12 @@ def test_a_job_option_with_an_unusable_value_fails_at_decoration(options, messag
     assert str(raised.value) == message
 
 
-@pytest.fixture
-def declared():
-    """Declare jobs on the broker for one test, and forget them afterwards."""
-    names = []
-
-    def declare(name, **options):
-        names.append(name)
-        return scalejobs.job(actor_name=name, **options)(lambda: None)
-
-    yield declare
-    for name in names:
-        dramatiq.get_broker().actors.pop(name, None)
+def test_protect_auto_is_accepted(declared_job):
+    declared_job("auto_protected_job", protect="auto")
 
 
-def test_protect_auto_is_accepted(declared):
-    declared("auto_protected_job", protect="auto")
-
-
-def test_a_job_whose_cron_never_fires_fails_the_check(declared):
-    declared("never_job", periodic="0 0 31 2 *")
+def test_a_job_whose_cron_never_fires_fails_the_check(declared_job):
+    declared_job("never_job", periodic="0 0 31 2 *")
 
     assert ("scalejobs.E501", "Periodic entry 'never_job': '0 0 31 2 *' never fires: no date matches it.") in error_ids()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -29,18 +28,6 @@ PAGES = [
     reverse("admin:scalejobs_dashboard_dead_letters") + "?queue=default",
     reverse("admin:scalejobs_unique"),
 ]
-
-
-@pytest.fixture
-def staff(django_user_model):
-    def login(*permissions: str) -> Client:
-        client = Client()
-        user = django_user_model.objects.create_user(f"user{django_user_model.objects.count()}", password="pw", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=permissions, content_type__app_label="scalejobs"))
-        client.force_login(user)
-        return client
-
-    return login
 
 
 @pytest.fixture

@@ -1,16 +1,11 @@
 """The mail checks prove queued email has a real backend to go through, and never a loop."""
 
-import os
-import subprocess
-import sys
-
 import django.core.mail
 import pytest
 from django.core import checks
 from django.test import override_settings
 
 from scalejobs.mail.checks import check_mail
-from tests.conftest import ROOT
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 QUEUED = "scalejobs.mail.QueuedEmailBackend"
@@ -61,18 +56,8 @@ def test_using_without_mailers_is_an_error():
     ]
 
 
-def test_manage_py_check_reports_the_loop(tmp_path):
-    (tmp_path / "looping_settings.py").write_text(
-        "from tests.settings import *\n"
-        "SCALEJOBS = {'MAIL': {'BACKEND': 'scalejobs.mail.QueuedEmailBackend'}}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--settings", "looping_settings"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
-        capture_output=True,
-        text=True,
-    )
+def test_manage_py_check_reports_the_loop(manage_py_check):
+    result = manage_py_check("SCALEJOBS = {'MAIL': {'BACKEND': 'scalejobs.mail.QueuedEmailBackend'}}")
     assert result.returncode == 1
     assert "(scalejobs.E102) SCALEJOBS['MAIL']['BACKEND'] is 'scalejobs.mail.QueuedEmailBackend', which queues email" in result.stderr
 

@@ -3,7 +3,6 @@
 import dramatiq
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.urls import reverse
 
@@ -29,17 +28,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_db")]
 def periodic_settings():
     with override_settings(SCALEJOBS=SETTINGS):
         yield
-
-
-@pytest.fixture
-def staff(django_user_model, client):
-    def login(*permissions):
-        user = django_user_model.objects.create_user("ada", password="pw", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=permissions, content_type__app_label="scalejobs"))
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def scheduler_and_entry(name):

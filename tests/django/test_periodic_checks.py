@@ -1,10 +1,5 @@
 """Periodic entries are checked by name: cron, time zone, job path, duplicates, middleware."""
 
-import os
-import subprocess
-import sys
-
-import dramatiq
 import pytest
 from django.core import checks
 from django.test import override_settings
@@ -13,7 +8,6 @@ import scalejobs
 from scalejobs import conf
 from scalejobs.checks import check_all
 from scalejobs.periodic.declarations import declared_entries
-from tests.conftest import ROOT
 
 JOB = "tests.testapp.tasks.record"
 ENTRY = "SCALEJOBS['PERIODIC']['ENTRIES']['nightly']"
@@ -25,21 +19,6 @@ def entries(**nightly):
 
 def periodic_messages():
     return [message for message in check_all() if message.id[len("scalejobs.") + 1] == "5"]
-
-
-@pytest.fixture
-def declared_job():
-    """Declare a job on the broker for one test, and forget it afterwards."""
-    broker = dramatiq.get_broker()
-    names = []
-
-    def declare(name, **options):
-        names.append(name)
-        return scalejobs.job(actor_name=name, **options)(lambda: None)
-
-    yield declare
-    for name in names:
-        broker.actors.pop(name, None)
 
 
 def test_valid_entries_pass_and_are_gathered_with_their_defaults():
@@ -139,17 +118,9 @@ def test_entries_without_the_periodic_middleware_are_a_warning():
     assert (warning.id, warning.level) == ("scalejobs.W501", checks.WARNING)
 
 
-def test_manage_py_check_fails_naming_the_bad_entry(tmp_path):
-    (tmp_path / "periodic_settings.py").write_text(
-        "from tests.settings import *\n"
-        "SCALEJOBS = {**SCALEJOBS, 'PERIODIC': {'ENTRIES': {'nightly': {'job': 'tests.testapp.tasks.record', 'cron': '0 25 * * *'}}}}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--settings", "periodic_settings"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
-        capture_output=True,
-        text=True,
+def test_manage_py_check_fails_naming_the_bad_entry(manage_py_check):
+    result = manage_py_check(
+        "SCALEJOBS = {**SCALEJOBS, 'PERIODIC': {'ENTRIES': {'nightly': {'job': 'tests.testapp.tasks.record', 'cron': '0 25 * * *'}}}}"
     )
     assert result.returncode == 1
     assert "scalejobs.E501" in result.stderr and "Periodic entry 'nightly'" in result.stderr

@@ -1,7 +1,6 @@
 """The "Protected tasks" admin page: live tasks, their jobs, last call and history; view permission only."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from scalejobs.testing.clock import FrozenClock
@@ -40,17 +39,6 @@ def worker(task=TASK, answers=()):
     )
     engine.tick()
     return engine
-
-
-@pytest.fixture
-def staff(django_user_model, client):
-    def login(*permissions):
-        user = django_user_model.objects.create_user("ada", password="pw", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=permissions, content_type__app_label="scalejobs"))
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def test_the_page_shows_a_protected_task_with_its_jobs_last_call_and_history(staff):

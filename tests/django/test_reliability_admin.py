@@ -27,12 +27,8 @@ ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 @pytest.fixture
-def manager(django_user_model) -> Client:
-    user = django_user_model.objects.create_user("ada", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="scalejobs"))
-    client = Client()
-    client.force_login(user)
-    return client
+def manager(staff) -> Client:
+    return staff(*Permission.objects.filter(content_type__app_label="scalejobs").values_list("codename", flat=True))
 
 
 @pytest.fixture

@@ -1,15 +1,11 @@
 """SCALEJOBS is validated by system checks, naming the setting at fault."""
 
-import subprocess
-import sys
-
 import pytest
 from django.core import checks
 from django.test import override_settings
 
 from scalejobs import conf
 from scalejobs.checks import check_all
-from tests.conftest import ROOT
 
 
 def kernel_errors():
@@ -42,21 +38,30 @@ def test_a_bad_value_fails_the_check_naming_the_setting(value, message, hint):
         assert kernel_errors() == [checks.Error(message, hint=hint, obj="settings.SCALEJOBS", id="scalejobs.E001")]
 
 
+@pytest.mark.parametrize(("lease", "renew", "valid"), [(15.0, 7.5, True), (15.0, 8.0, False), (20.0, 8.0, True), (4.0, 3.0, False)])
+def test_the_leader_renews_at_most_every_half_lease(lease, renew, valid):
+    # Renewing at most every half lease leaves the leader a second try before its lease lapses.
+    with override_settings(SCALEJOBS={"LEADER": {"LEASE_SECONDS": lease, "RENEW_SECONDS": renew}}):
+        errors = kernel_errors()
+    if valid:
+        assert errors == []
+    else:
+        assert errors == [
+            checks.Error(
+                f"SCALEJOBS['LEADER']['RENEW_SECONDS']: expected at most half of LEASE_SECONDS, got {renew!r}.",
+                hint="Set SCALEJOBS['LEADER']['RENEW_SECONDS'] to at most half of LEASE_SECONDS.",
+                obj="settings.SCALEJOBS",
+                id="scalejobs.E001",
+            )
+        ]
+
+
 def test_missing_broker_setting_is_an_error():
     with override_settings(DRAMATIQ_BROKER=None):
         assert [error.id for error in kernel_errors()] == ["scalejobs.E002"]
 
 
-def test_manage_py_check_fails_on_a_misconfigured_setting(tmp_path):
-    (tmp_path / "broken_settings.py").write_text(
-        "from tests.settings import *\nSCALEJOBS = {'KEY_PREFIX': ''}\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--settings", "broken_settings"],
-        cwd=ROOT,
-        env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"},
-        capture_output=True,
-        text=True,
-    )
+def test_manage_py_check_fails_on_a_misconfigured_setting(manage_py_check):
+    result = manage_py_check("SCALEJOBS = {'KEY_PREFIX': ''}")
     assert result.returncode == 1
     assert "(scalejobs.E001) SCALEJOBS['KEY_PREFIX']: expected a non-empty string, got ''." in result.stderr

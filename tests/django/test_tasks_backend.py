@@ -9,7 +9,6 @@ workers.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import subprocess
 import sys
 import textwrap
@@ -339,19 +338,6 @@ def test_the_runner_adapts_key_callables_and_scopes_keyless_limiters_to_the_task
     assert adapted_keyless.claim("x").scope == "app.tasks.export"
 
 
-def _unique_reads_task_options() -> bool:
-    try:
-        from scalejobs.unique import middleware
-    except ImportError:
-        return False
-    return "options_for" in inspect.getsource(middleware)
-
-
-@pytest.mark.skipif(
-    not _unique_reads_task_options(),
-    reason="scalejobs.middleware.Unique does not read per-task options through TaskRunner.options_for yet "
-    "(the join point in scalejobs/tasks_backend/runner.py)",
-)
 def test_a_unique_task_enqueued_twice_is_sent_once(broker, redis_db):
     first = backend_tasks.unique_record.enqueue("once")
     second = backend_tasks.unique_record.enqueue("once")

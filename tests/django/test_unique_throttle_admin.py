@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from scalejobs import Concurrency, Window
@@ -10,17 +9,6 @@ from scalejobs.throttle import throttles
 from scalejobs.unique import unique_jobs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis_db")]
-
-
-@pytest.fixture
-def staff(django_user_model, client):
-    def login(*permissions):
-        user = django_user_model.objects.create_user("ada", password="pw", is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(codename__in=permissions, content_type__app_label="scalejobs"))
-        client.force_login(user)
-        return client
-
-    return login
 
 
 def test_the_unique_page_lists_each_lock_with_key_holder_and_ttl(staff):

@@ -11,7 +11,6 @@ from django.test import override_settings
 import scalejobs
 from scalejobs.dashboard import engine
 from tests.conftest import wait_for
-from tests.system.test_mail_smtp import FreePortController, Inbox
 from tests.testapp.encryption_tasks import (
     SEALED_RAN,
     sealed_failing,
@@ -27,15 +26,6 @@ pytestmark = pytest.mark.system
 SECRET = "s3cr3t-Ada-IBAN-DE89"
 RESET_LINK = "https://shop.example.com/reset/MQ-RESET-TOKEN-7f3a"
 VICTIM = "victim.admin@example.com"
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = FreePortController(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    yield controller.port, inbox
-    controller.stop()
 
 
 def redis_dump(client: redis.Redis) -> bytes:

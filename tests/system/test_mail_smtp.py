@@ -4,7 +4,6 @@ import email
 import email.policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.mail import EmailMultiAlternatives
 
 import scalejobs
@@ -16,34 +15,6 @@ pytestmark = pytest.mark.system
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 HTML = "<html><body><p>Hello <b>Ada</b>, your export is attached.</p></body></html>"
 TEXT = "Hello Ada,\nyour export is attached.\n"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every envelope it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-class FreePortController(Controller):
-    """An SMTP server on a port the OS picks, so parallel runs never collide."""
-
-    def _trigger_server(self):
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = FreePortController(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
-    yield controller.port, inbox
-    controller.stop()
 
 
 def text_of(part):

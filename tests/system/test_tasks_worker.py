@@ -92,21 +92,6 @@ def test_a_retried_task_knows_its_attempt_and_ends_successful(broker, redis_db, 
     assert result.errors[0].exception_class is RuntimeError
 
 
-def _unique_reads_task_options() -> bool:
-    import inspect
-
-    try:
-        from scalejobs.unique import middleware
-    except ImportError:
-        return False
-    return "options_for" in inspect.getsource(middleware)
-
-
-@pytest.mark.skipif(
-    not _unique_reads_task_options(),
-    reason="scalejobs.middleware.Unique does not read per-task options through TaskRunner.options_for yet "
-    "(the join point in scalejobs/tasks_backend/runner.py)",
-)
 def test_a_unique_task_enqueued_twice_runs_once(broker, redis_db, start_worker):
     first = unique_record.enqueue("once")
     second = unique_record.enqueue("once")

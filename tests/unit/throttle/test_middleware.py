@@ -90,7 +90,9 @@ def test_a_postponed_job_does_not_hold_a_worker_thread(stack: Stack) -> None:
     assert stack.ran == ["limited-1", "free", "limited-2"]
 
 
-def test_after_max_postponements_a_throttled_job_uses_its_retries(stack: Stack, settings, redis_db: redis.Redis) -> None:
+def test_after_max_postponements_a_throttled_job_uses_a_retry_and_each_retry_gets_max_postponements_again(
+    stack: Stack, settings, redis_db: redis.Redis
+) -> None:
     settings.SCALEJOBS = {"THROTTLE": {"BACKOFF": 0.01, "MAX_BACKOFF": 0.02, "MAX_POSTPONEMENTS": 2}}
     limiter = Concurrency(1, key="blocked")
     stack.throttle.engine.acquire([limiter.claim("")], "someone-else")
@@ -104,7 +106,11 @@ def test_after_max_postponements_a_throttled_job_uses_its_retries(stack: Stack, 
     stack.join()
     assert stack.ran == []
     (dead,) = stack.broker.dead_letters
-    assert dead.options["retries"] == 2  # 2 attempts through Retries, each after 2 postponements
+    assert dead.options["retries"] == 2  # both attempts given to Retries
+    (row,) = stack.throttle.engine.usage()
+    # Two attempts (the first and its one retry), each refused three times: postponed twice, then handed
+    # to Retries. Were the count not started over, the retry would go to Retries at its first refusal (4).
+    assert row.throttled == 2 * 3
 
 
 def test_a_failing_job_gives_its_slot_back(stack: Stack) -> None:
