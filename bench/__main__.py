@@ -15,31 +15,38 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from bench.scenarios import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0], add_help=False)
+    listing = "\n".join(f"  {name:<{max(map(len, SCENARIOS))}}  {scenario.description}" for name, scenario in SCENARIOS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        usage="python -m bench (--list | <scenario> [--quick] [--report PATH] [--redis-url URL] [scenario options])",
+        description="Run one benchmark scenario; python -m bench <scenario> --help shows its options.",
+        epilog="scenarios:\n" + listing,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
     parser.add_argument("--list", action="store_true", help="name the scenarios and stop")
     parser.add_argument("scenario", nargs="?", choices=list(SCENARIOS), metavar="scenario")
     chosen, rest = parser.parse_known_args(argv)
-    if chosen.list or chosen.scenario is None:
-        if not chosen.list and ("-h" in rest or "--help" in rest or not rest):
-            parser.print_help()
-            print()
-        width = max(map(len, SCENARIOS))
-        print("\n".join(f"{name:<{width}}  {scenario.description}" for name, scenario in SCENARIOS.items()))
+    if chosen.list:
+        print(listing)
         return
+    if chosen.scenario is None:
+        parser.print_help()
+        sys.exit(0 if {"-h", "--help"} & set(rest) else 2)
     scenario = SCENARIOS[chosen.scenario]
     module = scenario.load()
-    options = _options(scenario.name, scenario.description, module, rest)
-    run(scenario.name, module, options)
+    run(scenario.name, module, _options(scenario.name, scenario.description, module, rest))
 
 
-def _options(name: str, description: str, module, argv: list[str]) -> argparse.Namespace:
+def _options(name: str, description: str, module: ModuleType, argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"python -m bench {name}", description=description)
-    parser.add_argument("--quick", action="store_true", help="the smallest run: " + ", ".join(f"{k}={v}" for k, v in module.QUICK.items()))
+    parser.add_argument("--quick", action="store_true", help="the smallest run: " + (", ".join(f"{k}={v}" for k, v in module.QUICK.items()) or "see the scenario"))
     parser.add_argument("--report", type=Path, help=f"where to write the report (default bench/results/{name}.md, {name}_quick.md with --quick)")
     parser.add_argument("--redis-url", help="benchmark against this Redis, flushing it (default: $REDIS_URL, else an embedded Valkey)")
     module.add_arguments(parser)
@@ -51,7 +58,8 @@ def _options(name: str, description: str, module, argv: list[str]) -> argparse.N
     return options
 
 
-def run(name: str, module, options: argparse.Namespace) -> None:
+def run(name: str, module: ModuleType, options: argparse.Namespace) -> None:
+    """Run the scenario ``module`` on the Redis of the run; print and write its report."""
     from bench.harness import RESULTS, ROOT, Bench, start_redis
     from bench.overrides import ENVIRONMENT, encode
 
