@@ -66,4 +66,5 @@ def current() -> Overrides:
 
 
 def encode(overrides: Overrides) -> str:
+    """Return ``overrides`` as the JSON that ``$BENCH_OVERRIDES`` carries."""
     return json.dumps(overrides)
