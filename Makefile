@@ -40,9 +40,9 @@ test: $(BIN)/.installed
 	SCALEJOBS_PINNED=$(if $(DJANGO),0,1) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Side by side with plain Dramatiq, Celery and RQ (docs/performance.md), about 10 minutes;
-# BENCH_ARGS=--quick for a 2-minute pass.
+# BENCH_ARGS=--quick for a 2-minute pass. The other scenarios: $(BIN)/python -m bench --list.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/performance.py $(BENCH_ARGS)
+	$(BIN)/python -m bench performance $(BENCH_ARGS)
 
 # The full chaos suite (docs/reliability.md): 5,000 jobs while workers, Redis and the ECS agent fail;
 # then the scale-in storm (docs/protection.md) beside the seed's naive protection, then a batch
@@ -55,7 +55,7 @@ chaos: $(BIN)/.installed
 # The whole autoscaling loop (docs/metrics.md): a load ramp, tasks added on the published
 # BacklogPerTask and removed when idle, about 5 minutes; writes bench/results/autoscale.{md,png}.
 autoscale-demo: $(BIN)/.installed
-	$(BIN)/python bench/autoscale.py $(BENCH_ARGS)
+	$(BIN)/python -m bench autoscale $(BENCH_ARGS)
 
 check: $(BIN)/.installed
 	$(BIN)/python manage.py check

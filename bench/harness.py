@@ -1,7 +1,8 @@
-"""Shared pieces of the benchmarks: a private Redis, workers, drain timing."""
+"""What every scenario shares: the run's Redis, workers, drain timing, CPU and memory sampling."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import statistics
@@ -10,17 +11,51 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
+from bench.overrides import ENVIRONMENT, Overrides, current, encode, merge
+
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SETTINGS = "bench.settings"
 
 
-def start_redis() -> tuple[str, object | None]:
-    """Return the Redis URL to benchmark against, starting Valkey unless REDIS_URL is set."""
-    if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"], None
+@dataclass(frozen=True, kw_only=True)
+class Bench:
+    """What the runner hands a scenario: its options, the Redis of the run, where the report goes."""
+
+    name: str
+    options: argparse.Namespace
+    url: str
+    embedded: bool
+    client: redis.Redis
+    report: Path
+
+    @property
+    def server(self) -> str:
+        """Name the Redis of the run, for the report's first line."""
+        return "embedded Valkey" if self.embedded else self.url
+
+    @property
+    def command(self) -> str:
+        """Return the command that ran this scenario, quick or not, for the report."""
+        return f"python -m bench {self.name}" + (" --quick" if self.options.quick else "")
+
+
+def start_redis(url: str | None = None) -> tuple[str, Any]:
+    """Return the Redis URL to benchmark against and the embedded server started for it, if any.
+
+    ``url`` (or ``$REDIS_URL``) names a server to use; without one an embedded
+    Valkey starts. Workers find the URL in ``$REDIS_URL``.
+    """
+    url = url or os.environ.get("REDIS_URL")
+    if url:
+        os.environ["REDIS_URL"] = url
+        return url, None
     sys.path.insert(0, str(ROOT))
     from scalejobs.testing.embedded_redis import start_embedded_redis
 
@@ -29,10 +64,19 @@ def start_redis() -> tuple[str, object | None]:
     return embedded.url, embedded
 
 
-def start_worker(settings: str, processes: int, threads: int, queues: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def worker_environment(overrides: Overrides | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Return the environment of a worker on ``bench.settings``: this process's overrides, then ``overrides``."""
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, ENVIRONMENT: encode(merge(current(), overrides or {})), **(env or {})}
+
+
+def start_worker(
+    processes: int, threads: int, queues: list[str], overrides: Overrides | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``manage.py rundramatiq`` on ``bench.settings`` with the scenario's overrides, and ``overrides`` on top."""
     command = [sys.executable, "manage.py", "rundramatiq", "--skip-logging", "--processes", str(processes), "--threads", str(threads), "--queues", *queues]
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, **(env or {})}
-    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=worker_environment(overrides, env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
@@ -43,6 +87,41 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def stop_and_measure(worker: subprocess.Popen[bytes]) -> float:
+    """SIGTERM the worker and return the CPU seconds it and its reaped children used."""
+    os.killpg(worker.pid, signal.SIGTERM)
+    _, _, usage = os.wait4(worker.pid, 0)
+    worker.returncode = 0
+    return usage.ru_utime + usage.ru_stime
+
+
+def empty_run_cpu(client: redis.Redis, queue: str, overrides: Overrides | None = None) -> float:
+    """Return the CPU seconds of a 2 x 8 worker that boots, finds nothing to do, and stops."""
+    client.flushdb()
+    worker = start_worker(2, 8, [queue], overrides)
+    # Booted once both processes have made their first broker call (a heartbeat).
+    deadline = time.monotonic() + 120
+    while client.zcard("dramatiq:__heartbeats__") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return stop_and_measure(worker)
+
+
+def redis_cpu(client: redis.Redis) -> float:
+    """Return the CPU seconds the Redis server has used so far."""
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def spawn(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start a worker of another system (Celery, RQ) in its own session, silenced."""
+    return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def interleaved(names: list[str], round_number: int) -> list[str]:
+    """Return ``names`` in order on even rounds and reversed on odd ones, so drift falls on each alike."""
+    return list(names) if round_number % 2 == 0 else list(reversed(names))
 
 
 def unacked(client: redis.Redis, queue: str) -> int:
