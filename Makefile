@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # a DJANGO override resolves freely around it.
 CONSTRAINTS := $(if $(DJANGO),,-c deploy/constraints.txt)
 
-.PHONY: demo test bench check clean chaos constraints autoscale-demo
+.PHONY: demo test lint bench check clean chaos constraints autoscale-demo
 
 $(BIN)/.installed: pyproject.toml deploy/constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit("scalejobs needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -22,8 +22,14 @@ $(BIN)/.installed: pyproject.toml deploy/constraints.txt
 demo: $(BIN)/.installed
 	$(BIN)/python -m example_project.demo
 
-test: $(BIN)/.installed
+test: lint $(BIN)/.installed
 	SCALEJOBS_PINNED=$(if $(DJANGO),0,1) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The types (mypy --strict with django-stubs) and who may import whom (import-linter), as
+# configured in pyproject.toml; `make test` runs it first.
+lint: $(BIN)/.installed $(BIN)/.installed-lint
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Side by side with plain Dramatiq, Celery and RQ (docs/performance.md), about 10 minutes;
 # BENCH_ARGS=--quick for a 2-minute pass.
