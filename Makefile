@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # a DJANGO override resolves freely around it.
 CONSTRAINTS := $(if $(DJANGO),,-c deploy/constraints.txt)
 
-.PHONY: demo test bench check clean chaos constraints autoscale-demo
+.PHONY: demo test lint bench check clean chaos constraints autoscale-demo
 
 # The project with the extras the suite exercises and the `test` dependency group (pyproject.toml):
 # enough for `make demo`, `make test` and `make chaos`. `--group` needs pip >= 25.1.
@@ -36,8 +36,14 @@ bench autoscale-demo: $(BIN)/.installed-bench
 demo: $(BIN)/.installed
 	$(BIN)/python -m example_project.demo
 
-test: $(BIN)/.installed
+test: lint $(BIN)/.installed
 	SCALEJOBS_PINNED=$(if $(DJANGO),0,1) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The types (mypy --strict with django-stubs) and who may import whom (import-linter), as
+# configured in pyproject.toml; `make test` runs it first.
+lint: $(BIN)/.installed $(BIN)/.installed-lint
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Side by side with plain Dramatiq, Celery and RQ (docs/performance.md), about 10 minutes;
 # BENCH_ARGS=--quick for a 2-minute pass. The other scenarios: $(BIN)/python -m bench --list.

@@ -14,7 +14,7 @@ from .pages import VIEW_PERMISSION, all_pages
 
 
 @admin.register(Jobs)
-class JobsAdmin(admin.ModelAdmin):
+class JobsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # generic in django-stubs only, not at run time
     """Serve every slice's pages below ``admin/scalejobs/jobs/``."""
 
     def get_urls(self) -> list[URLPattern]:

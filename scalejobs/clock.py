@@ -25,4 +25,4 @@ class RedisClock:
 
     def __call__(self) -> float:
         seconds, microseconds = self.client.time()
-        return seconds + microseconds / 1_000_000
+        return float(seconds + microseconds / 1_000_000)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 import dramatiq
 import redis
@@ -44,7 +45,8 @@ def send_callback(engine: BatchEngine, batch_id: str, kind: str, broker: dramati
         engine.sent(batch_id, kind)
         return
     actor = broker.get_actor(status.callbacks[kind])
-    message = actor.message_with_options(args=(batch_id, status.as_dict()), **{CALLBACK_OPTION: f"{batch_id}|{kind}"})
+    options: dict[str, Any] = {CALLBACK_OPTION: f"{batch_id}|{kind}"}
+    message = actor.message_with_options(args=(batch_id, status.as_dict()), **options)
     broker.enqueue(message)
     engine.sent(batch_id, kind)
 

@@ -33,7 +33,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.commands.core import Script
@@ -201,11 +201,12 @@ class BatchEngine:
     def overdue(self, limit: int = 100) -> list[tuple[str, str]]:
         """Return fired callbacks not known to be sent for ``RESEND_AFTER_SECONDS``, pushing their time forward."""
         now = self._now()
-        found = self.client.zrangebyscore(self.due_key, "-inf", now - int(RESEND_AFTER_SECONDS * 1000), start=0, num=limit)
+        # Without scores, redis-py's union of reply types narrows to members.
+        found = cast("list[bytes]", self.client.zrangebyscore(self.due_key, "-inf", now - int(RESEND_AFTER_SECONDS * 1000), start=0, num=limit))
         if not found:
             return []
         self.client.zadd(self.due_key, {_text(entry): now for entry in found}, xx=True)
-        return [tuple(_text(entry).split("|", 1)) for entry in found]  # type: ignore[misc]
+        return [cast("tuple[str, str]", tuple(_text(entry).split("|", 1))) for entry in found]
 
     def status(self, batch_id: str) -> BatchStatus | None:
         """Return the batch's status, or ``None`` if there is no such batch (never created, or expired)."""
@@ -221,7 +222,7 @@ class BatchEngine:
 
     def recent(self, limit: int = 50) -> list[BatchStatus]:
         """Return the newest batches, newest first, dropping expired ones from the index."""
-        ids = [_text(member) for member in self.client.zrevrange(self.index_key, 0, limit - 1)]
+        ids = [_text(member) for member in cast("list[bytes]", self.client.zrevrange(self.index_key, 0, limit - 1))]
         found = self.statuses(ids)
         gone = [batch_id for batch_id, status in zip(ids, found, strict=True) if status is None]
         if gone:
@@ -251,7 +252,7 @@ class BatchEngine:
         return int(self.clock() * 1000)
 
 
-def _status(batch_id: str, raw: dict[bytes, bytes]) -> BatchStatus | None:
+def _status(batch_id: str, raw: dict[bytes | str, bytes | str]) -> BatchStatus | None:
     if not raw:
         return None
     fields = {_text(name): _text(value) for name, value in raw.items()}

@@ -61,9 +61,9 @@ class Batch:
         self,
         description: str = "",
         *,
-        on_success: dramatiq.Actor | None = None,
-        on_complete: dramatiq.Actor | None = None,
-        on_death: dramatiq.Actor | None = None,
+        on_success: dramatiq.Actor[..., Any] | None = None,
+        on_complete: dramatiq.Actor[..., Any] | None = None,
+        on_death: dramatiq.Actor[..., Any] | None = None,
         on_commit: bool | str | None = None,
     ) -> None:
         if not isinstance(description, str):
@@ -105,7 +105,7 @@ class Batch:
         """Return where the batch stands, or ``None`` if it does not exist (never created, or expired)."""
         return batch_engine_for().status(batch_id)
 
-    def add(self, job: dramatiq.Actor, *args: Any, **kwargs: Any) -> dramatiq.Message | None:
+    def add(self, job: dramatiq.Actor[..., Any], *args: Any, **kwargs: Any) -> dramatiq.Message[Any] | None:
         """Enqueue ``job(*args, **kwargs)`` as a job of this batch, as ``perform_later`` does."""
         from ..jobs.enqueue import enqueue
 

@@ -41,12 +41,12 @@ class Batches(dramatiq.Middleware):
         self._outcomes: deque[tuple[str, str, str, str]] = deque()
         self._recording = threading.Lock()
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         batch = open_batch()
         if batch is not None and BATCH_OPTION not in message.options and CALLBACK_OPTION not in message.options and batch.joining():
             message.options[BATCH_OPTION] = batch.id
 
-    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         batch = open_batch()
         if batch is not None and message.options.get(BATCH_OPTION) == batch.id:
             batch.count(message.message_id)

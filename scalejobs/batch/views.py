@@ -7,6 +7,7 @@ frame (``pages.viewer``) shows "Redis unreachable" instead.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ def _time(moment: float | None) -> dt.datetime | None:
 def batches(request: HttpRequest) -> HttpResponse:
     """List the running and the recent batches with their progress."""
     found = engine_from_settings().recent(LISTED)
-    rows = [{"status": status, "created": _time(status.created_at), "finished": _time(status.finished_at)} for status in found]
+    rows: list[dict[str, Any]] = [{"status": status, "created": _time(status.created_at), "finished": _time(status.finished_at)} for status in found]
     context = {"running": [row for row in rows if not row["status"].finished], "finished": [row for row in rows if row["status"].finished]}
     return render_page(request, "scalejobs/batch/index.html", context, title="Batches")
 

@@ -27,6 +27,7 @@ import redis
 
 from ..clock import Clock
 from .keys import DashboardKeys
+from .payloads import text
 from .scripts import script
 from .values import ActorTotals, MinuteCount
 
@@ -147,7 +148,7 @@ class Throughput:
         """Return every actor's running totals, by name: one ``HGETALL`` of a hash sized by the actors."""
         rows: dict[str, dict[str, float]] = {}
         for field, value in self.client.hgetall(self.keys.actors).items():
-            kind, _, actor = field.decode().partition(":")
+            kind, _, actor = text(field).partition(":")
             rows.setdefault(actor, {})[kind] = float(value)
         return [
             ActorTotals(

@@ -50,7 +50,7 @@ class Dashboard(dramatiq.Middleware):
 
         return self._engine or engine()
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         message.options[ENQUEUED_AT] = int(time.time() * 1000)
         traceback = message.options.get("traceback")
         if isinstance(traceback, str) and is_sealed(message):

@@ -59,7 +59,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
     """
 
     def __init__(self, *, poll_interval: int = DEFAULT_POLL_INTERVAL, **options: Any) -> None:
-        super().__init__(**options)
+        super().__init__(**options)  # type: ignore[no-untyped-call]  # unannotated in Dramatiq's RedisBroker
         ceiling = self.heartbeat_timeout // 4
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, int) or not 0 < poll_interval <= ceiling:
             raise ValueError(f"poll_interval must be an int of milliseconds in 1..{ceiling}, got {poll_interval!r}.")
@@ -101,11 +101,11 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
         where = ("host", "port", "path", "db")
         return all(mine.get(name) == theirs.get(name) for name in where)
 
-    def guard_enqueue(self, message: dramatiq.Message, guard: EnqueueGuard) -> None:
+    def guard_enqueue(self, message: dramatiq.Message[Any], guard: EnqueueGuard) -> None:
         """Send ``message`` (being enqueued now) through ``guard``'s script; for ``before_enqueue`` hooks."""
         self._guards[message.options["redis_message_id"]] = guard
 
-    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+    def enqueue(self, message: dramatiq.Message[Any], *, delay: int | None = None) -> dramatiq.Message[Any]:
         """Enqueue ``message`` as Dramatiq does, through the guard a middleware set on it, if any."""
         options: dict[str, Any] = {"redis_message_id": str(uuid4())}
         if delay is not None:
@@ -125,7 +125,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
         self.emit_after("enqueue", message, delay)
         return message
 
-    def _send_guarded(self, message: dramatiq.Message, guard: EnqueueGuard) -> None:
+    def _send_guarded(self, message: dramatiq.Message[Any], guard: EnqueueGuard) -> None:
         redis_id = message.options["redis_message_id"]
         keys, args = self.push.enqueue_call(message.queue_name, redis_id, message.encode(), broker_id=self.broker_id, now_ms=current_millis())
         script, keys, args = guard.call(keys, args)
@@ -153,8 +153,8 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
         self.push.enqueue(queue_name, message_id, payload, broker_id=self.broker_id, now_ms=current_millis())
 
     def enqueue_many(
-        self, messages: Sequence[dramatiq.Message], *, delay: int | None = None, drop: tuple[type[Exception], ...] = ()
-    ) -> list[dramatiq.Message | None]:
+        self, messages: Sequence[dramatiq.Message[Any]], *, delay: int | None = None, drop: tuple[type[Exception], ...] = ()
+    ) -> list[dramatiq.Message[Any] | None]:
         """Enqueue ``messages`` as ``enqueue`` does one by one, in one round trip per ``BULK_CHUNK``.
 
         Returns the enqueued copies in the order given, with ``None`` for each
@@ -185,7 +185,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
         after_enqueue_all(self, [message for message in kept if message is not None], delay)
         return kept
 
-    def _send_chunk(self, messages: list[dramatiq.Message], guards: dict[str, EnqueueGuard], drop: tuple[type[Exception], ...]) -> set[str]:
+    def _send_chunk(self, messages: list[dramatiq.Message[Any]], guards: dict[str, EnqueueGuard], drop: tuple[type[Exception], ...]) -> set[str]:
         """Send ``messages`` in one round trip; return the redis ids of those their guard refused."""
         by_queue: dict[str, list[tuple[str, bytes]]] = {}
         guarded: list[tuple[str, EnqueueGuard, tuple[Script, list[Any], list[Any]]]] = []
@@ -224,7 +224,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
 
     def fetch_with_ids(self, queue_name: str, count: int, acked: Sequence[str] = ()) -> list[tuple[str, bytes | None]]:
         """As ``do_fetch``, with each payload's redis message id, so even a payload no one can read can be acked."""
-        count = max(1, min(count, self._max_unpack_size()))
+        count = max(1, min(count, self._max_unpack_size()))  # type: ignore[no-untyped-call]  # unannotated in Dramatiq's RedisBroker
         if self._should_do_maintenance("fetch"):
             # Dramatiq's maintenance pass alone: a requeue of no message changes nothing else.
             self._dramatiq_dispatch("requeue", queue_name)
@@ -240,7 +240,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
 
     def do_requeue(self, queue_name: str, *message_ids: str) -> None:
         """Put unprocessed messages back, as Dramatiq does, and wake a consumer for them."""
-        self._dispatch("requeue")(queue_name, *message_ids)
+        self._dispatch("requeue")(queue_name, *message_ids)  # type: ignore[no-untyped-call]  # unannotated in Dramatiq's RedisBroker
         self.push.wake(queue_name)
 
     def wake(self, queue_name: str) -> bool:
@@ -266,7 +266,7 @@ class RedisBroker(dramatiq.brokers.redis.RedisBroker):
                 self.heartbeat_timeout,
                 self.dead_message_ttl,
                 1,
-                self._max_unpack_size(),
+                self._max_unpack_size(),  # type: ignore[no-untyped-call]  # unannotated in Dramatiq's RedisBroker
                 *args,
             ],
         )

@@ -33,7 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from dramatiq.broker import Consumer, MessageProxy
@@ -191,7 +191,7 @@ class PushConsumer(Consumer):
             if not self._cache and self._idle_waiter().wait(wait) is Wakeup.PENDING:
                 return None
 
-    def _read(self, redis_id: str, data: bytes | None) -> Message | None:
+    def _read(self, redis_id: str, data: bytes | None) -> Message[Any] | None:
         """Return the message stored as ``data``; dead-letter it and return ``None`` if no worker can run it."""
         if data is None:
             self.logger.warning("Skipped a message of queue %r whose payload is gone.", self.queue_name)
@@ -201,10 +201,12 @@ class PushConsumer(Consumer):
         try:
             message = Message.decode(data)
         except DecodeError as error:
-            return self._bury(redis_id, data, undecodable(data, error))
+            self._bury(redis_id, data, undecodable(data, error))
+            return None
         problem = malformed(message, self.queue_name)
         if problem:
-            return self._bury(redis_id, data, problem)
+            self._bury(redis_id, data, problem)
+            return None
         if message.options.get("redis_message_id") != redis_id:
             # Acks go by this id: a payload naming another one would stay in the ack set forever.
             message = message.copy(options={"redis_message_id": redis_id})
@@ -252,7 +254,7 @@ class PushConsumer(Consumer):
             acked, self._acks = self._acks, []
         return acked
 
-    def _hand_out(self, message: Message) -> MessageProxy:
+    def _hand_out(self, message: Message[Any]) -> MessageProxy:
         message = opaque(message)
         redis_id = message.options["redis_message_id"]
         self._unsettled.add(redis_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import dramatiq
 
@@ -44,7 +45,7 @@ def _listeners(stack: tuple[dramatiq.Middleware, ...], hook: str) -> tuple[drama
     return tuple(middleware for middleware in stack if hook in vars(middleware) or getattr(type(middleware), hook, base) is not base)
 
 
-def listeners_for_actor(middleware: Sequence[dramatiq.Middleware], hook: str, actor: dramatiq.Actor | None) -> tuple[dramatiq.Middleware, ...]:
+def listeners_for_actor(middleware: Sequence[dramatiq.Middleware], hook: str, actor: dramatiq.Actor[..., Any] | None) -> tuple[dramatiq.Middleware, ...]:
     """Return ``listeners(middleware, hook)`` less those that ``ignore`` ``actor`` (``None``: an actor this process lacks)."""
     stack = tuple(middleware)
     try:
@@ -54,13 +55,13 @@ def listeners_for_actor(middleware: Sequence[dramatiq.Middleware], hook: str, ac
 
 
 @functools.lru_cache(maxsize=4096)
-def _listeners_for_actor(stack: tuple[dramatiq.Middleware, ...], hook: str, actor: dramatiq.Actor | None) -> tuple[dramatiq.Middleware, ...]:
+def _listeners_for_actor(stack: tuple[dramatiq.Middleware, ...], hook: str, actor: dramatiq.Actor[..., Any] | None) -> tuple[dramatiq.Middleware, ...]:
     found = listeners(stack, hook)
     if actor is None:
         return found
     return tuple(middleware for middleware in found if not _ignores(middleware, actor))
 
 
-def _ignores(middleware: dramatiq.Middleware, actor: dramatiq.Actor) -> bool:
+def _ignores(middleware: dramatiq.Middleware, actor: dramatiq.Actor[..., Any]) -> bool:
     ignores = getattr(middleware, "ignores", None)
     return ignores is not None and bool(ignores(actor))

@@ -11,6 +11,7 @@ quotes the payload, which may hold anything.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from dramatiq.errors import DecodeError
 from dramatiq.message import Message
@@ -35,7 +36,7 @@ def undecodable(data: bytes, error: DecodeError) -> str:
     return f"not a message: {type(error.__cause__).__name__}"
 
 
-def malformed(message: Message, queue_name: str) -> str:
+def malformed(message: Message[Any], queue_name: str) -> str:
     """Return why Dramatiq's worker could not run the decoded ``message`` of ``queue_name``, or ``""``."""
     for name, kind in (("queue_name", str), ("actor_name", str), ("kwargs", dict), ("options", dict), ("message_id", str)):
         if not isinstance(getattr(message, name), kind):

@@ -25,7 +25,7 @@ class SealedFailures(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.args, tuple) and any(_sealed(arg) for arg in record.args):
-            text = "".join(traceback.format_exception(*record.exc_info))  # type: ignore[misc]
+            text = "".join(traceback.format_exception(*record.exc_info))
             record.exc_info = None
             record.exc_text = redact_traceback(text.rstrip("\n"))
         return True

@@ -36,7 +36,7 @@ class SealedMessage(dramatiq.Message):  # type: ignore[type-arg]
         return f"SealedMessage(actor_name={self.actor_name!r}, message_id={self.message_id!r}, queue_name={self.queue_name!r})"
 
 
-def seal(message: dramatiq.Message) -> SealedMessage:
+def seal(message: dramatiq.Message[Any]) -> SealedMessage:
     """Return ``message`` as a ``SealedMessage``."""
     if isinstance(message, SealedMessage):
         return message
@@ -55,7 +55,7 @@ class ReadSealedMessage(dramatiq.Message):  # type: ignore[type-arg]
         return f"ReadSealedMessage(actor_name={self.actor_name!r}, message_id={self.message_id!r}, queue_name={self.queue_name!r})"
 
 
-def opaque(message: dramatiq.Message) -> dramatiq.Message:
+def opaque(message: dramatiq.Message[Any]) -> dramatiq.Message[Any]:
     """Return ``message`` so that printing it never shows its token, when it is sealed."""
     if type(message) is not dramatiq.Message or sealed_token(message.kwargs) is None:
         return message
@@ -63,6 +63,6 @@ def opaque(message: dramatiq.Message) -> dramatiq.Message:
     return ReadSealedMessage(**fields)
 
 
-def is_sealed(message: dramatiq.Message | dramatiq.MessageProxy) -> bool:
+def is_sealed(message: dramatiq.Message[Any] | dramatiq.MessageProxy) -> bool:
     """Tell whether ``message`` keeps its arguments encrypted in Redis."""
     return isinstance(message, SealedMessage) or sealed_token(message.kwargs) is not None

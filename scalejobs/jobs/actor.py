@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import dramatiq
 
@@ -19,7 +19,7 @@ from .payload import check_arguments
 ENCRYPT = "scalejobs_encrypt"
 
 
-class Job(dramatiq.Actor):
+class Job(dramatiq.Actor[..., Any]):
     """An actor whose sends check their arguments and can wait for a commit."""
 
     #: Whether ``perform_*`` waits for the transaction commit; ``None`` follows the settings.
@@ -27,7 +27,7 @@ class Job(dramatiq.Actor):
     #: Whether Redis holds this job's arguments encrypted (``encrypt=True``).
     encrypt: bool = False
 
-    def message_with_options(self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any) -> dramatiq.Message:
+    def message_with_options(self, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any) -> dramatiq.Message[Any]:
         """Build a message as Dramatiq does; sealed, when the job encrypts its arguments."""
         message = super().message_with_options(args=args, kwargs=kwargs, **options)
         if self.encrypt or options.get(ENCRYPT) is True:
@@ -51,20 +51,20 @@ class Job(dramatiq.Actor):
         kwargs: dict[str, Any] | None = None,
         delay: dt.timedelta | int | None = None,
         **options: Any,
-    ) -> dramatiq.Message:
+    ) -> dramatiq.Message[Any]:
         """Send at once, as Dramatiq does, after checking the arguments are JSON-safe."""
         check_arguments(args, kwargs or {})
         return super().send_with_options(args=args, kwargs=kwargs, delay=delay, **options)
 
-    def perform_later(self, *args: Any, **kwargs: Any) -> dramatiq.Message | None:
+    def perform_later(self, *args: Any, **kwargs: Any) -> dramatiq.Message[Any] | None:
         """Enqueue the job to run as soon as a worker is free."""
         return enqueue(self, args, kwargs)
 
-    def perform_in(self, delay: Delay, *args: Any, **kwargs: Any) -> dramatiq.Message | None:
+    def perform_in(self, delay: Delay, *args: Any, **kwargs: Any) -> dramatiq.Message[Any] | None:
         """Enqueue the job to run after ``delay`` seconds (or a ``timedelta``)."""
         return enqueue(self, args, kwargs, delay=delay)
 
-    def perform_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> dramatiq.Message | None:
+    def perform_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> dramatiq.Message[Any] | None:
         """Enqueue the job to run at the aware datetime ``when``."""
         return enqueue(self, args, kwargs, delay=delay_until(when))
 
@@ -75,7 +75,7 @@ class Job(dramatiq.Actor):
         *,
         delay: Delay | None = None,
         on_commit: bool | str | None = None,
-    ) -> list[dramatiq.Message | None]:
+    ) -> list[dramatiq.Message[Any] | None]:
         """Enqueue one job per item of ``args_list`` (argument tuples) and/or ``kwargs_list`` (dicts).
 
         ``job.perform_bulk([(1,), (2,)])`` runs ``job(1)`` and ``job(2)``;
@@ -120,7 +120,7 @@ def job(
     ``encrypt=True`` keeps the arguments encrypted in Redis; a message no
     configured key decrypts is dead-lettered at once, never retried.
     """
-    name = actor_name or getattr(fn, "__name__", "job")
+    name = actor_name or str(getattr(fn, "__name__", "job"))
     if not isinstance(encrypt, bool):
         raise JobOptionError(f"{name}: encrypt must be True or False, got {encrypt!r}.")
     check_job_options(name, options)
@@ -128,15 +128,15 @@ def job(
         options["throws"] = _with_undecryptable(options.get("throws"))
 
     def decorate(function: Callable[..., Any]) -> Job:
-        actor = dramatiq.actor(
-            function,
+        # Dramatiq's overloads type the decorator form only, and as returning a plain Actor.
+        actor = cast(Job, dramatiq.actor(
             actor_class=Job,
             actor_name=actor_name,
             queue_name=queue_name,
             priority=priority,
             broker=broker,
             **options,
-        )
+        )(function))
         actor.on_commit = on_commit
         actor.encrypt = encrypt
         return actor
@@ -153,7 +153,7 @@ def _with_undecryptable(throws: Any) -> tuple[type[BaseException], ...]:
     return given if UndecryptableArguments in given else (*given, UndecryptableArguments)
 
 
-def perform_later(job: dramatiq.Actor, *args: Any, on_commit: bool | str | None = None, **kwargs: Any) -> dramatiq.Message | None:
+def perform_later(job: dramatiq.Actor[..., Any], *args: Any, on_commit: bool | str | None = None, **kwargs: Any) -> dramatiq.Message[Any] | None:
     """Enqueue ``job`` (any actor) with ``args``/``kwargs``; see ``Job.perform_later``.
 
     ``on_commit`` is reserved here: ``False`` sends at once even inside a
@@ -164,12 +164,12 @@ def perform_later(job: dramatiq.Actor, *args: Any, on_commit: bool | str | None 
 
 
 def perform_bulk(
-    job: dramatiq.Actor,
+    job: dramatiq.Actor[..., Any],
     args_list: Iterable[Sequence[Any]] | None = None,
     kwargs_list: Iterable[Mapping[str, Any]] | None = None,
     *,
     delay: Delay | None = None,
     on_commit: bool | str | None = None,
-) -> list[dramatiq.Message | None]:
+) -> list[dramatiq.Message[Any] | None]:
     """Enqueue many messages of ``job`` (any actor); see ``Job.perform_bulk``."""
     return enqueue_bulk(job, args_list, kwargs_list, delay=delay, on_commit=on_commit)

@@ -124,7 +124,7 @@ class LeaderLease:
 
     def renew(self, candidate: Candidate) -> bool:
         """Extend the lease by a full term; return ``False`` if ``candidate`` no longer holds it."""
-        return self._renew(keys=[self.lease_key], args=[candidate.token, self._now_ms(), self._lease_ms()]) == 1
+        return bool(self._renew(keys=[self.lease_key], args=[candidate.token, self._now_ms(), self._lease_ms()]) == 1)
 
     def release(self, candidate: Candidate) -> bool:
         """Give the lease up and notify followers; return ``False`` if it was not held."""
@@ -132,7 +132,7 @@ class LeaderLease:
             keys=[self.lease_key, self.changes_key],
             args=[candidate.token, self._now_ms(), self.changes_kept, self.channel],
         )
-        return reply == 1
+        return bool(reply == 1)
 
     def holder(self) -> Leader | None:
         """Return the current leader, or ``None`` when the lease is free or lapsed."""

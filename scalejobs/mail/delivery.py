@@ -90,7 +90,7 @@ def route(using: str | None = None) -> Route:
 def send(message: EmailMessage, route: Route) -> int:
     """Send ``message`` along ``route`` now; return how many messages went out."""
     if route.alias is not None:
-        return int(message.send(using=route.alias))  # type: ignore[call-arg]
+        return int(message.send(using=route.alias))
     backend = import_string(route.backend)()
     return int(backend.send_messages([message]) or 0)
 

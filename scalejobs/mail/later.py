@@ -29,7 +29,7 @@ def deliver_later(
     queue_name: str | None = None,
     using: str | None = None,
     on_commit: bool | str | None = None,
-) -> dramatiq.Message:
+) -> dramatiq.Message[Any]:
     """Queue a built ``EmailMessage`` or ``EmailMultiAlternatives`` for a worker to send.
 
     ``delay`` is in seconds (or a ``timedelta``); ``queue_name`` overrides
@@ -53,7 +53,7 @@ def send_mail_later(
     html_message: str | None = None,
     using: str | None = None,
     delay: Delay | None = None,
-) -> dramatiq.Message:
+) -> dramatiq.Message[Any]:
     """Queue what Django's ``send_mail`` would send; return the ``dramatiq.Message``.
 
     ``fail_silently`` makes the worker log a delivery error instead of
@@ -79,7 +79,7 @@ def send_mass_mail_later(
     connection: Any = None,
     using: str | None = None,
     delay: Delay | None = None,
-) -> list[dramatiq.Message]:
+) -> list[dramatiq.Message[Any]]:
     """Queue what Django's ``send_mass_mail`` would send: one job per message.
 
     Return the ``dramatiq.Message`` of each, in order. Arguments are as for
@@ -100,7 +100,7 @@ def queue_message(
     using: str | None = None,
     fail_silently: bool = False,
     on_commit: bool | str | None = None,
-) -> dramatiq.Message:
+) -> dramatiq.Message[Any]:
     """Check ``message``, then enqueue one delivery job for it; return its message."""
     return queue_messages(
         [message], delay=delay, queue_name=queue_name, using=using, fail_silently=fail_silently, on_commit=on_commit
@@ -115,7 +115,7 @@ def queue_messages(
     using: str | None = None,
     fail_silently: bool = False,
     on_commit: bool | str | None = None,
-) -> list[dramatiq.Message]:
+) -> list[dramatiq.Message[Any]]:
     """Check every message, then enqueue one delivery job for each."""
     from . import delivery, payload
     from .jobs import deliver_email
@@ -149,7 +149,7 @@ def queue_messages(
             options={"max_retries": mail.max_retries},
         )
         # Only a unique job is ever dropped as a duplicate; this one is not unique.
-        sent.append(cast("dramatiq.Message", job))
+        sent.append(cast("dramatiq.Message[Any]", job))
     return sent
 
 

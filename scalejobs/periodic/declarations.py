@@ -39,7 +39,7 @@ class Declarations:
     """The runnable entries, the actor each sends, and the entries left out."""
 
     entries: tuple[Entry, ...]
-    actors: Mapping[str, dramatiq.Actor]
+    actors: Mapping[str, dramatiq.Actor[..., Any]]
     problems: tuple[Problem, ...]
 
 
@@ -60,10 +60,10 @@ def declared_entries(broker: dramatiq.Broker | None = None) -> Declarations:
     """Return the entries declared on ``broker``'s jobs and in settings."""
     broker = broker or dramatiq.get_broker()
     entries: list[Entry] = []
-    actors: dict[str, dramatiq.Actor] = {}
+    actors: dict[str, dramatiq.Actor[..., Any]] = {}
     problems: list[Problem] = []
 
-    def add(name: str, where: str, build: functools.partial[tuple[Entry, dramatiq.Actor]]) -> None:
+    def add(name: str, where: str, build: functools.partial[tuple[Entry, dramatiq.Actor[..., Any]]]) -> None:
         try:
             if name in actors:
                 raise _Invalid("scalejobs.E504", "this name is already used by another periodic entry.", "Rename one of them.")
@@ -85,13 +85,13 @@ def declared_entries(broker: dramatiq.Broker | None = None) -> Declarations:
     return Declarations(entries=tuple(entries), actors=actors, problems=tuple(problems))
 
 
-def _from_job(actor: dramatiq.Actor, where: str) -> tuple[Entry, dramatiq.Actor]:
+def _from_job(actor: dramatiq.Actor[..., Any], where: str) -> tuple[Entry, dramatiq.Actor[..., Any]]:
     tz = _zone(actor.options.get("periodic_tz"))
     entry = Entry(name=actor.actor_name, job=where, schedule=_schedule(actor.options["periodic"], tz), tz=tz, source="job")
     return entry, actor
 
 
-def _from_settings(spec: conf.PeriodicEntrySettings) -> tuple[Entry, dramatiq.Actor]:
+def _from_settings(spec: conf.PeriodicEntrySettings) -> tuple[Entry, dramatiq.Actor[..., Any]]:
     tz = _zone(spec.tz)
     schedule = _schedule(spec.cron if spec.cron is not None else Every(int(spec.every or 0)), tz)
     try:

@@ -243,7 +243,7 @@ class PeriodicScheduler:
             keys=[self.keys("entry", entry.name), self.keys("history", entry.name)],
             args=[cursor, to, record.to_json() if record else "", self.history_length],
         )
-        return moved == 1
+        return bool(moved == 1)
 
     def _push(self, pipe: Any, record: TickRecord) -> None:
         pipe.lpush(self.keys("history", record.entry), record.to_json())

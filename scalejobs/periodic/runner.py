@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 from collections.abc import Mapping
+from typing import Any
 
 import dramatiq
 import redis
@@ -36,7 +37,7 @@ POLL_SECONDS = 0.5
 RETRY_SECONDS = 1.0
 
 
-def sender(actors: Mapping[str, dramatiq.Actor]) -> Send:
+def sender(actors: Mapping[str, dramatiq.Actor[..., Any]]) -> Send:
     """Return the ``send`` the engine calls: enqueue the entry's job, tagged with its tick."""
 
     def send(entry: Entry, tick: int | None) -> str | None:

@@ -50,7 +50,7 @@ def drain(worker: Any, budget: float, running: MutableMapping[int, Any], clock: 
     for thread in late:
         # Pop, not get: a thread still waiting for its claim hands its message back itself,
         # and whichever side takes it from ``running`` first is the only one to send it back.
-        message = running.pop(thread.ident, None)  # type: ignore[arg-type]
+        message = running.pop(thread.ident, None)
         if message is None:
             continue
         try:

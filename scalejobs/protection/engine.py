@@ -56,8 +56,9 @@ import time
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from .state import KEEP, Keep
 from .transport import Outcome, TaskIdentity, Transport
 from .verdict import judge
 
@@ -97,6 +98,15 @@ class Policy:
     def data_ttl(self) -> float:
         """How long a task's record outlives its last heartbeat: past any protection it set."""
         return self.expires_minutes * 60 + self.process_timeout
+
+
+class Timing(TypedDict):
+    """The policy's timing arguments of ``TaskLedger.sync``, in seconds."""
+
+    process_timeout: float
+    data_ttl: float
+    idle_grace: float
+    renew_before: float
 
 
 @dataclass(slots=True)
@@ -243,7 +253,7 @@ class TaskProtection:
         self._remember(decision, now)
         return decision
 
-    def _timing(self) -> dict[str, float]:
+    def _timing(self) -> Timing:
         p = self.policy
         return {"process_timeout": p.process_timeout, "data_ttl": p.data_ttl, "idle_grace": p.idle_grace, "renew_before": p.renew_before}
 
@@ -330,19 +340,19 @@ class TaskProtection:
             task=self.task.task_arn, process=self.process_id,
         )
         logger.log(verdict.level, verdict.message)
-        fields = verdict.fields
-        if "refused_at" in fields:
-            self._refused = bool(fields["refused_at"])
+        change = verdict.change
+        if change.refused_at is not KEEP:
+            self._refused = change.refused_at is not None
         try:
-            self.ledger.record(self.task.task_arn, self.process_id, decision.action, fields, verdict.entry, data_ttl=self.policy.data_ttl)
+            self.ledger.record(self.task.task_arn, self.process_id, decision.action, change, verdict.entry, data_ttl=self.policy.data_ttl)
         except Exception as error:
             self._complain("could not record a protection call", error)
             self._quiet_until = 0.0
             return
-        if fields.get("status") == "on":
-            self._quiet_until = float(fields["expires_at"]) - self.policy.renew_before
+        if change.status == "on":
+            self._quiet_until = _number(change.expires_at) - self.policy.renew_before
         else:
-            self._quiet_until = max(_number(fields.get("backoff_until")), _number(fields.get("recheck_at")))
+            self._quiet_until = max(_number(change.backoff_until), _number(change.recheck_at))
 
     # -- identity, lifecycle -----------------------------------------------------------------
 
@@ -409,5 +419,5 @@ class TaskProtection:
         return self._active
 
 
-def _number(value: str | None) -> float:
-    return float(value) if value else 0.0
+def _number(value: float | None | Keep) -> float:
+    return 0.0 if value is None or value is KEEP else value

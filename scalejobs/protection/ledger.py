@@ -19,12 +19,17 @@ import redis
 
 from ..errors import StoreUnavailable
 from ..keys import KeySpace
+from .state import StateChange
 
 ACTIONS = ("none", "enable", "disable", "wait")
 
 
 def _script(client: redis.Redis, name: str) -> Any:
     return client.register_script(resources.files(__package__).joinpath("lua").joinpath(name).read_text())
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _float(value: Any) -> float:
@@ -161,11 +166,11 @@ class TaskLedger:
         )
 
     def record(
-        self, task: str, process: str, action: str, fields: dict[str, str], event: dict[str, Any] | None, *, data_ttl: float
+        self, task: str, process: str, action: str, change: StateChange, event: dict[str, Any] | None, *, data_ttl: float
     ) -> None:
         """Store a call's outcome in the task's state and release the call lock."""
         k = self._task_keys(task)
-        args = [process, action, json.dumps(fields), json.dumps(event) if event else "", self.history_length, int(data_ttl * 1000)]
+        args = [process, action, json.dumps(change.fields()), json.dumps(event) if event else "", self.history_length, int(data_ttl * 1000)]
         try:
             self._record(keys=[k["state"], k["history"], k["lock"]], args=args)
         except redis.RedisError as error:
@@ -185,7 +190,7 @@ class TaskLedger:
     def tasks(self) -> list[TaskView]:
         """Return every task with a live worker process, by task ARN; forget stopped ones."""
         index = self.keys("tasks")
-        names = sorted(member.decode() for member in self.client.smembers(index))
+        names = sorted(_text(member) for member in self.client.smembers(index))
         views = []
         for name in names:
             view = self.task(name)
@@ -226,7 +231,7 @@ class TaskLedger:
             )
             for job in document.get("jobs", []):
                 running.append(JobView(process=process, **job))
-        first = next(iter(documents.values()), {})
+        first: dict[str, Any] = next(iter(documents.values()), {})
         return TaskView(
             task_arn=task,
             cluster=first.get("cluster"),

@@ -19,12 +19,12 @@ its jobs run unprotected, so work never stalls.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .state import StateChange
 from .transport import Outcome
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ FIXES = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Verdict:
-    """What one call's outcome changes: state fields, a history entry, a log line."""
+    """What one call's outcome changes: the task's state, a history entry, a log line."""
 
-    fields: dict[str, str]
+    change: StateChange
     entry: dict[str, Any]
     level: int
     message: str
@@ -78,7 +78,7 @@ def uncertain(outcome: Outcome) -> bool:
 
 def backoff(policy: Policy, failures: int, draw: float) -> float:
     """Return the delay before retry number ``failures``: full jitter, exponential, capped."""
-    return draw * min(policy.backoff_max, policy.backoff_base * 2 ** (failures - 1))
+    return draw * min(policy.backoff_max, policy.backoff_base * 2.0 ** (failures - 1))
 
 
 def judge(
@@ -89,7 +89,7 @@ def judge(
     result = classify(outcome, enable=action == "enable", started=started)
     last_call = {"at": started, "action": action, "result": result, "detail": outcome.describe(),
                  "seconds": round(now - started, 3), "process": process}
-    fields = {"last_call": json.dumps(last_call)}
+    change = StateChange(last_call=last_call)
     entry: dict[str, Any] = {"at": now, "process": process}
     if result == "ok" and action == "enable":
         expires = started + policy.expires_minutes * 60
@@ -97,61 +97,63 @@ def judge(
             expires = min(expires, outcome.expires_at)
         renewed = decision.status == "on"
         since = decision.since if renewed and decision.since else now
-        fields.update(
-            status="on", expires_at=repr(expires), since=repr(since), failures="0", backoff_until="", recheck_at="", switched_off="", refused_at=""
+        change = replace(
+            change, status="on", expires_at=expires, since=since, failures=0, backoff_until=None, recheck_at=None, switched_off=None, refused_at=None
         )
         event = "renewed" if renewed else "protected"
         entry.update(event=event, detail=f"protected until {clock_time(expires)}")
         what = "protection renewed" if renewed else "protected"
-        return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} {what} until {clock_time(expires)}.")
+        return Verdict(change=change, entry=entry, level=logging.INFO, message=f"ECS task {task} {what} until {clock_time(expires)}.")
     if result == "ok":
-        fields.update(status="off", expires_at="", since="", failures="0", backoff_until="", recheck_at="", switched_off="", refused_at="")
+        change = replace(
+            change, status="off", expires_at=None, since=None, failures=0, backoff_until=None, recheck_at=None, switched_off=None, refused_at=None
+        )
         entry.update(event="released", detail="protection released")
-        return Verdict(fields=fields, entry=entry, level=logging.INFO, message=f"ECS task {task} protection released.")
+        return Verdict(change=change, entry=entry, level=logging.INFO, message=f"ECS task {task} protection released.")
     failures = decision.failures + 1
     if result == "switch off" or (result == "capped" and failures >= UNKNOWN_RETRY_LIMIT):
         recheck = now + policy.recheck_after
         fix = FIXES.get(outcome.code, "check that this worker can reach the ECS agent and what it answers")
-        fields.update(
-            switched_off=outcome.code or "unrecognised answers", recheck_at=repr(recheck), backoff_until="", failures=str(failures), refused_at=""
+        change = replace(
+            change, switched_off=outcome.code or "unrecognised answers", recheck_at=recheck, backoff_until=None, failures=failures, refused_at=None
         )
         entry.update(event="switched off", detail=f"{outcome.describe()}; next try at {clock_time(recheck)}")
         message = (
             f"ECS protection is switched off for task {task} until {clock_time(recheck)}: {outcome.describe()}. "
             f"Fix: {fix}. Jobs keep running unprotected."
         )
-        return Verdict(fields=fields, entry=entry, level=logging.ERROR, message=message)
+        return Verdict(change=change, entry=entry, level=logging.ERROR, message=message)
     delay = backoff(policy, failures, draw)
-    fields.update(failures=str(failures), backoff_until=repr(now + delay))
+    change = replace(change, failures=failures, backoff_until=now + delay)
     if uncertain(outcome) and not (action == "enable" and decision.status == "on" and decision.expires_at > now):
-        fields["status"] = "unknown"
+        change = replace(change, status="unknown")
     protected = decision.status == "on" and decision.expires_at > now
     if outcome.kind == "failure" and action == "enable" and not protected:
-        return _refusal(fields, entry, outcome, failures=failures, delay=delay, now=now, task=task)
+        return _refusal(change, entry, outcome, failures=failures, delay=delay, now=now, task=task)
     entry.update(event="failed", detail=f"{action}: {outcome.describe()}")
     message = f"ECS protection call ({action}) for task {task} failed: {outcome.describe()}; retrying in {delay:.1f} s."
-    return Verdict(fields=fields, entry=entry, level=logging.WARNING, message=message)
+    return Verdict(change=change, entry=entry, level=logging.WARNING, message=message)
 
 
 def _refusal(
-    fields: dict[str, str], entry: dict[str, Any], outcome: Outcome, *, failures: int, delay: float, now: float, task: str
+    change: StateChange, entry: dict[str, Any], outcome: Outcome, *, failures: int, delay: float, now: float, task: str
 ) -> Verdict:
     """Judge ECS refusing to protect an unprotected task: hand jobs back, unless it keeps refusing."""
     if failures <= HANDBACK_LIMIT:
-        fields["refused_at"] = repr(now)
+        change = replace(change, refused_at=now)
         entry.update(event="refused", detail=f"{outcome.describe()}; jobs go back to their queues")
         message = (
             f"ECS refused to protect task {task}: {outcome.describe()}. The task is presumably being stopped: "
             f"its jobs go back to their queues instead of starting here; asking again in {delay:.1f} s."
         )
-        return Verdict(fields=fields, entry=entry, level=logging.WARNING, message=message)
-    fields["refused_at"] = ""
+        return Verdict(change=change, entry=entry, level=logging.WARNING, message=message)
+    change = replace(change, refused_at=None)
     entry.update(event="failed", detail=f"refused {failures} times in a row: {outcome.describe()}; jobs run unprotected")
     message = (
         f"ECS refused to protect task {task} {failures} times in a row ({outcome.describe()}); "
         f"jobs now run unprotected; asking again in {delay:.1f} s."
     )
-    return Verdict(fields=fields, entry=entry, level=logging.ERROR, message=message)
+    return Verdict(change=change, entry=entry, level=logging.ERROR, message=message)
 
 
 def clock_time(moment: float) -> str:

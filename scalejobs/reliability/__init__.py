@@ -49,7 +49,7 @@ def orphan_recovery(broker: dramatiq.Broker | None = None) -> OrphanRecovery:
         client,
         keyspace("reliability"),
         namespace=broker.namespace,  # type: ignore[attr-defined]
-        heartbeat_timeout_ms=int(broker.heartbeat_timeout),  # type: ignore[attr-defined]
+        heartbeat_timeout_ms=int(broker.heartbeat_timeout),
         silence_ms=int(get_settings().reliability.silence_seconds * 1000),
         history=get_settings().reliability.history,
     )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import cast
 
 import redis
 
@@ -90,7 +91,7 @@ class DeliveryLedger:
 
     def poison(self, max_deaths: int) -> dict[str, int]:
         """Return the message ids whose workers died under them more than ``max_deaths`` times, with their deaths."""
-        found = self.client.zrangebyscore(self.deaths_key, f"({max_deaths}", "+inf", withscores=True)
+        found = cast("list[tuple[bytes, float]]", self.client.zrangebyscore(self.deaths_key, f"({max_deaths}", "+inf", withscores=True))
         return {_text(member): int(score) for member, score in found}
 
     def forget(self, message_id: str) -> None:
@@ -110,7 +111,7 @@ class DeliveryLedger:
 
     def endangered(self, limit: int = 20) -> list[Endangered]:
         """Return the messages workers died under most often."""
-        ranked = self.client.zrevrange(self.deaths_key, 0, limit - 1, withscores=True)
+        ranked = cast("list[tuple[bytes, float]]", self.client.zrevrange(self.deaths_key, 0, limit - 1, withscores=True))
         return [Endangered(message_id=_text(member), deaths=int(score)) for member, score in ranked]
 
     def poisoned(self, limit: int = 20) -> list[Poisoned]:

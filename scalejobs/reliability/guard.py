@@ -28,6 +28,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
 import redis
@@ -116,7 +117,7 @@ class DeliveryGuard:
             state.tracked = True
             self._changes.append(("start", redis_id, running_value(message.message_id, message.actor_name, message.queue_name)))
 
-    def enqueued(self, message: dramatiq.Message) -> None:
+    def enqueued(self, message: dramatiq.Message[Any]) -> None:
         """Note that the message running on this thread was enqueued again (a retry or a postponement)."""
         state = self._running.get(threading.get_ident())
         if state is not None and state.message_id == message.message_id:
@@ -209,9 +210,11 @@ class DeliveryGuard:
 
     def _resend(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         wait = RESEND_BACKOFF
+        # The broker enqueues a Message: the one behind the worker's proxy, not the proxy itself.
+        retry: dramatiq.Message[Any] = message.copy()
         while True:
             try:
-                broker.enqueue(message, delay=RESEND_DELAY_MS)
+                broker.enqueue(retry, delay=RESEND_DELAY_MS)
             except UNREACHABLE as error:
                 logger.warning(
                     "scalejobs: the retry of message %s did not reach Redis (%s); trying again in %.1f s (pid %s).",

@@ -55,7 +55,7 @@ class Reliability(dramatiq.Middleware):
             self._pulse.stop()
             self._pulse = None
 
-    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         self.guard.enqueued(message)
 
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -106,7 +107,7 @@ class Pulses:
 
     def silent_since(self, cutoff: int) -> list[Silent]:
         """Return the processes whose last pulse is at or before ``cutoff`` (ms, Redis time)."""
-        found = self.client.zrangebyscore(self.pulses_key, "-inf", cutoff, withscores=True)
+        found = cast("list[tuple[bytes, float]]", self.client.zrangebyscore(self.pulses_key, "-inf", cutoff, withscores=True))
         return [Silent(worker=_text(member), last_pulse=int(score)) for member, score in found]
 
     def newest_before(self, moment: int) -> int | None:
@@ -116,7 +117,8 @@ class Pulses:
 
     def alive(self, silence_ms: int, now: int) -> set[str]:
         """Return the processes that pulsed within ``silence_ms`` of ``now``."""
-        return {_text(member) for member in self.client.zrangebyscore(self.pulses_key, f"({now - silence_ms}", "+inf")}
+        members = cast("list[bytes]", self.client.zrangebyscore(self.pulses_key, f"({now - silence_ms}", "+inf"))
+        return {_text(member) for member in members}
 
     def queues_of(self, broker_id: str) -> list[str]:
         """Return the queues ``broker_id``'s process said it consumes, or none if it never pulsed."""

@@ -31,19 +31,19 @@ try:
     FRAMEWORK: str | None = "django.tasks"
 except ImportError:
     try:
-        from django_tasks import (  # type: ignore[no-redef,assignment]
+        from django_tasks import (  # type: ignore[assignment]
             DEFAULT_TASK_QUEUE_NAME,
             TaskContext,
             TaskResult,
             TaskResultStatus,
             task_backends,
         )
-        from django_tasks.backends.base import BaseTaskBackend  # type: ignore[no-redef,assignment]
-        from django_tasks.base import Task, TaskError  # type: ignore[no-redef,assignment]
-        from django_tasks.exceptions import InvalidTaskError as InvalidTask  # type: ignore[no-redef,assignment]
-        from django_tasks.exceptions import TaskResultDoesNotExist  # type: ignore[no-redef,assignment]
-        from django_tasks.signals import task_enqueued, task_finished, task_started  # type: ignore[no-redef,assignment]
-        from django_tasks.utils import normalize_json  # type: ignore[no-redef,assignment]
+        from django_tasks.backends.base import BaseTaskBackend  # type: ignore[assignment]
+        from django_tasks.base import Task, TaskError  # type: ignore[assignment]
+        from django_tasks.exceptions import InvalidTaskError as InvalidTask  # type: ignore[assignment]
+        from django_tasks.exceptions import TaskResultDoesNotExist  # type: ignore[assignment]
+        from django_tasks.signals import task_enqueued, task_finished, task_started
+        from django_tasks.utils import normalize_json
 
         FRAMEWORK = "django_tasks"
     except ImportError:

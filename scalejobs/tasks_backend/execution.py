@@ -15,7 +15,7 @@ import os
 import socket
 import traceback
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import dramatiq
 from dramatiq.common import q_name
@@ -28,8 +28,11 @@ from .results import exception_path, task_of, task_result
 from .runner import SENT
 from .sealing import redacted, sealed_spec
 
+if TYPE_CHECKING:
+    from .backend import DramatiqBackend
 
-def execute(message: dramatiq.Message, task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+
+def execute(message: dramatiq.Message[Any], task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
     """Run the task of ``message``; re-raise its exception so Dramatiq retries or dead-letters it."""
     sent = message.options.get(SENT) or {}
     spec = TaskSpec(
@@ -46,8 +49,8 @@ def execute(message: dramatiq.Message, task_path: str, args: list[Any], kwargs: 
     backend = task_backends[spec.backend]
     if not hasattr(backend, "results"):
         raise InvalidTask(f"TASKS[{spec.backend!r}] in this worker is {type(backend).__name__}, not a DramatiqBackend.")
-    ttl = backend.config.result_ttl
-    results = _Record(backend.results, sealed=is_sealed(message))
+    ttl = cast("DramatiqBackend", backend).config.result_ttl
+    results = _Record(cast("DramatiqBackend", backend).results, sealed=is_sealed(message))
     try:
         task = task_of(spec)
     except InvalidTask as error:
@@ -95,7 +98,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _outcome(message: dramatiq.Message, error: BaseException) -> str:
+def _outcome(message: dramatiq.Message[Any], error: BaseException) -> str:
     """Return READY if Dramatiq's ``Retries`` will send ``message`` again after ``error``, else FAILED."""
     broker = dramatiq.get_broker()
     retries = next((m for m in broker.middleware if isinstance(m, Retries)), None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
+
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -12,7 +14,7 @@ from .compat import InvalidTask, Task, TaskError, TaskResult, TaskResultStatus
 from .engine import TaskRecord, TaskSpec
 
 
-def load_task(path: str) -> Task:
+def load_task(path: str) -> Task[..., Any]:
     """Return the task defined at ``path`` (``module.function``), or raise ``InvalidTask``."""
     try:
         found = import_string(path)
@@ -23,7 +25,7 @@ def load_task(path: str) -> Task:
     return found
 
 
-def task_of(spec: TaskSpec) -> Task:
+def task_of(spec: TaskSpec) -> Task[..., Any]:
     """Return the task of ``spec``, with the queue, backend and run_after it was sent with."""
     task = load_task(spec.task_path)
     return replace(
@@ -35,7 +37,7 @@ def task_of(spec: TaskSpec) -> Task:
     )
 
 
-def task_result(task: Task, record: TaskRecord) -> TaskResult:
+def task_result(task: Task[..., Any], record: TaskRecord) -> TaskResult[Any, Any]:
     """Return the ``TaskResult`` of ``task`` that ``record`` describes."""
     result = TaskResult(
         task=task,

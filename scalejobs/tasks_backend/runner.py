@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import dramatiq
 from django.utils.module_loading import import_string
@@ -48,14 +48,14 @@ class TaskRunner(Job):
     # path (as it is scoped to the job name). ``protect`` and ``time_limit``
     # need no join: they also ride on the message, where ECSProtection reads
     # them first.
-    def options_for(self, message: dramatiq.Message) -> Mapping[str, Any]:
+    def options_for(self, message: dramatiq.Message[Any]) -> Mapping[str, Any]:
         """Return the options that govern ``message``: this actor's, then its task's."""
         path = self.task_path(message)
         if message.actor_name != self.actor_name or not path:
             return self.options
         return {**self.options, **_task_options(path)}
 
-    def task_path(self, message: dramatiq.Message) -> str:
+    def task_path(self, message: dramatiq.Message[Any]) -> str:
         """Return the path of the task ``message`` runs; an encrypted task's message carries it in clear in ``SENT``."""
         if message.args:
             return str(message.args[0])
@@ -76,8 +76,8 @@ def run_task(task_path: str, args: list[Any], kwargs: dict[str, Any]) -> None:
 
 
 # An encrypted task that no key decrypts is dead-lettered at once, whatever its max_retries.
-task_runner: TaskRunner = dramatiq.actor(
-    run_task, actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0, throws=(UndecryptableArguments,)
+task_runner = cast(
+    TaskRunner, dramatiq.actor(actor_class=TaskRunner, actor_name=ACTOR_NAME, max_retries=0, throws=(UndecryptableArguments,))(run_task)
 )
 
 

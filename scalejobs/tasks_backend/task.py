@@ -33,7 +33,7 @@ MESSAGE_OPTIONS = ("max_retries", "time_limit", "max_age", "min_backoff", "max_b
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ScalejobsTask(Task):
+class ScalejobsTask(Task):  # type: ignore[type-arg]  # Task need not be subscriptable at run time
     """A task with scalejobs options; ``None`` leaves an option to its default."""
 
     unique_for: float | dt.timedelta | None = None

@@ -207,7 +207,7 @@ class FakeAgent:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def agent_uri(self) -> str:
