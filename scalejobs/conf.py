@@ -63,13 +63,11 @@ def build(raw: Any) -> Settings:
     path = "SCALEJOBS"
     given = {} if raw is None else raw
     validation.require_dict(given, path)
-    sections = {slice.key: slice for slice in SLICES if slice.settings is not None}
+    sections = {slice.key: (slice.name, slice.settings) for slice in SLICES if slice.settings is not None}
     validation.reject_unknown(given, [*declared(KernelSettings), *sections], path)
-    kernel = {key: value for key, value in given.items() if key not in sections}
-    values = validation.read_values(KernelSettings, kernel, path)
-    for key, slice in sections.items():
-        assert slice.settings is not None
-        values[slice.name] = validation.read_section(slice.settings, given.get(key, {}), f"{path}[{key!r}]")
+    values = validation.read_values(KernelSettings, {key: value for key, value in given.items() if key not in sections}, path)
+    for key, (name, section) in sections.items():
+        values[name] = validation.read_section(section, given.get(key, {}), f"{path}[{key!r}]")
     return Settings(**values)
 
 
