@@ -1,8 +1,9 @@
 """The frame every scalejobs admin page hangs in: registry, rendering, actions.
 
 Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
-module in its ``slice.py``; the menu follows the registry's order. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
-behind the admin's staff login and CSRF protection; reading needs
+module in its ``slice.py``; the menu follows the registry's order. Pages
+live under ``/admin/scalejobs/jobs/<slug>/``, behind the admin's staff
+login and CSRF protection; reading needs
 ``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs`` as well, and
 every action is a POST that leaves an entry in the admin log. Job arguments
 show in clear only with ``scalejobs.view_job_arguments``. When Redis does not

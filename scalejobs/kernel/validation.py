@@ -57,10 +57,11 @@ class Setting:
 def setting(default: Any, doc: str, rule: Rule, *, repr: bool = True) -> Any:  # noqa: A002
     """Declare a field of a settings section: its default, a one-line doc, and the rule it must pass."""
     value = rule.convert(default, "")
-    declared = {"setting": Setting(default, doc, rule)}
+    metadata = {"setting": Setting(default, doc, rule)}
     if type(value).__hash__ is None:
-        return field(default_factory=lambda: rule.convert(default, ""), repr=repr, metadata=declared)
-    return field(default=value, repr=repr, metadata=declared)
+        # A dict or list default: each instance gets its own, as dataclasses require.
+        return field(default_factory=lambda: rule.convert(default, ""), repr=repr, metadata=metadata)
+    return field(default=value, repr=repr, metadata=metadata)
 
 
 def declared(section: type, *, key: Callable[[str], str] = str.upper) -> dict[str, Field[Any]]:

@@ -3,8 +3,8 @@
 List ``DEFAULT_STACK`` as ``DRAMATIQ_BROKER["MIDDLEWARE"]``: it holds
 Dramatiq's own middleware too, in the order the scalejobs hooks rely on.
 Each class lives in its slice, which names it in its ``slice.py``; the names
-here, one per class, load it on first use. This module imports no slice, so
-a settings module may import it for ``DEFAULT_STACK``.
+here, one per class, load it on first use: reading ``DEFAULT_STACK`` (in a
+settings module) loads neither the registry nor any middleware.
 """
 
 from __future__ import annotations

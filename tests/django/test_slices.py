@@ -99,3 +99,10 @@ def test_a_periodic_entry_every_must_be_a_whole_number_not_a_bool():
     with pytest.raises(conf.ConfigurationError) as caught:
         conf.build({"PERIODIC": {"ENTRIES": {"beat": {"job": "tests.testapp.tasks.record", "every": True}}}})
     assert str(caught.value) == "SCALEJOBS['PERIODIC']['ENTRIES']['beat']['every']: expected a whole number of seconds >= 1, got True."
+
+
+def test_the_settings_reference_is_python_that_holds_the_defaults():
+    namespace = {}
+    exec(conf.reference(), namespace)  # noqa: S102
+    assert namespace["SCALEJOBS"] == conf.defaults()
+    assert conf.build(namespace["SCALEJOBS"]) == conf.build({})
