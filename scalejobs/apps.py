@@ -1,4 +1,4 @@
-"""Wire scalejobs into Django: checks, settings reload, and the built-in jobs."""
+"""Wire scalejobs into Django: checks, settings reload, and each slice's start-up work."""
 
 from __future__ import annotations
 
@@ -17,15 +17,12 @@ class ScalejobsConfig(AppConfig):
     def ready(self) -> None:
         from . import conf
         from .checks import check_all
+        from .kernel.slice import load
+        from .slices import SLICES
 
         checks.register(check_all)
         setting_changed.connect(conf.clear_settings, dispatch_uid="scalejobs.conf.clear_settings")
-        from .encryption import logs
-
-        logs.install()
-        # Declare the built-in actors in web and worker processes alike.
-        from .mail import jobs  # noqa: F401
-        from .tasks_backend.checks import declare_queues
-
-        # Workers consume only queues declared in their process: declare every task queue.
-        declare_queues()
+        # What every process, web or worker, does at start: declare built-in actors and queues, add log filters.
+        for slice in SLICES:
+            if slice.ready is not None:
+                load(slice.ready)()

@@ -1,9 +1,10 @@
-"""Django system checks: one entry point that yields from every slice.
+"""Django system checks: one entry point that yields from every slice in the registry.
 
 Check ids come in one hundreds block per slice: ``E0xx`` the kernel
 (settings, broker), ``E1xx`` mail, ``E2xx`` protection, ``E3xx`` unique,
 ``E4xx`` throttle, ``E5xx`` periodic, ``E6xx`` dashboard, ``E7xx`` tasks,
 ``E8xx`` reliability, ``E9xx`` metrics, ``E10xx`` batch. Checks read configuration only.
+A slice names its check function in its ``slice.py``.
 """
 
 from __future__ import annotations
@@ -15,39 +16,23 @@ from django.core import checks
 
 from . import conf
 from .errors import ConfigurationError
+from .kernel.slice import load
 
 
 def check_all(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Run every scalejobs check."""
-    from .batch.checks import check_batch
-    from .dashboard.checks import check_dashboard
-    from .mail.checks import check_mail
-    from .metrics.checks import check_metrics
-    from .periodic.checks import check_periodic
-    from .protection.checks import check_protection
-    from .reliability.checks import check_reliability
-    from .tasks_backend.checks import check_tasks
-    from .throttle.checks import check_throttle
-    from .unique.checks import check_unique
+    """Run every scalejobs check: the settings, the broker, then each slice's."""
+    from .slices import SLICES
 
     try:
         conf.get_settings.cache_clear()
         conf.get_settings()
     except ConfigurationError as error:
         return [checks.Error(str(error), hint=error.hint, obj="settings.SCALEJOBS", id="scalejobs.E001")]
-    return [
-        *check_broker(),
-        *check_mail(),
-        *check_periodic(),
-        *check_dashboard(),
-        *check_protection(),
-        *check_tasks(),
-        *check_unique(),
-        *check_throttle(),
-        *check_reliability(),
-        *check_metrics(),
-        *check_batch(),
-    ]
+    found = list(check_broker())
+    for slice in SLICES:
+        if slice.checks is not None:
+            found.extend(load(slice.checks)())
+    return found
 
 
 def check_broker() -> Iterator[checks.CheckMessage]:

@@ -1,8 +1,9 @@
 """The frame every scalejobs admin page hangs in: registry, rendering, actions.
 
 Each slice lists its pages in ``PAGES`` in its ``views.py`` and names that
-module in ``SLICE_VIEWS``. Pages live under ``/admin/scalejobs/jobs/<slug>/``,
-behind the admin's staff login and CSRF protection; reading needs
+module in its ``slice.py``; the menu follows the registry's order. Pages
+live under ``/admin/scalejobs/jobs/<slug>/``, behind the admin's staff
+login and CSRF protection; reading needs
 ``scalejobs.view_jobs``, acting needs ``scalejobs.manage_jobs`` as well, and
 every action is a POST that leaves an entry in the admin log. Job arguments
 show in clear only with ``scalejobs.view_job_arguments``. When Redis does not
@@ -13,7 +14,6 @@ of failing with a 500.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ from redis import ResponseError as RedisResponseError
 from redis import TimeoutError as RedisTimeoutError
 
 from .errors import StoreUnavailable
+from .kernel.slice import load
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +39,6 @@ MANAGE_PERMISSION = "scalejobs.manage_jobs"
 ARGUMENTS_PERMISSION = "scalejobs.view_job_arguments"
 # Errors that mean Redis did not answer in time, not that the page is wrong.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, StoreUnavailable)
-
-# Modules with a PAGES list; a slice adds its own line.
-SLICE_VIEWS: tuple[str, ...] = (
-    # First, so the Dashboard heads the menu and the scalejobs index shows it.
-    "scalejobs.dashboard.views",
-    "scalejobs.periodic.views",
-    "scalejobs.protection.views",
-    "scalejobs.unique.views",
-    "scalejobs.throttle.views",
-    "scalejobs.reliability.views",
-    "scalejobs.batch.views",
-)
 
 View = Callable[..., HttpResponse]
 
@@ -67,10 +56,13 @@ class Page:
 
 
 def all_pages() -> list[Page]:
-    """Return the pages of every slice, in ``SLICE_VIEWS`` order."""
+    """Return the pages of every slice, in the registry's order."""
+    from .slices import SLICES
+
     pages: list[Page] = []
-    for module in SLICE_VIEWS:
-        pages.extend(importlib.import_module(module).PAGES)
+    for slice in SLICES:
+        if slice.pages is not None:
+            pages.extend(load(f"{slice.pages}.PAGES"))
     return pages
 
 

@@ -10,27 +10,26 @@ from collections.abc import Iterator
 
 from django.core import checks
 
-from ..unique.checks import listed_middleware
-
-MIDDLEWARE = "settings.DRAMATIQ_BROKER"
+from ..kernel.middleware import BROKER_SETTING, position
 
 
 def check_batch() -> Iterator[checks.CheckMessage]:
     """Check that the ``Batches`` middleware is listed, before ``Retries``."""
-    names = listed_middleware()
-    if "scalejobs.Batches" not in names:
+    batches = position("scalejobs.Batches")
+    if batches is None:
         yield checks.Warning(
             "scalejobs.middleware.Batches is not in DRAMATIQ_BROKER['MIDDLEWARE']: jobs sent inside a scalejobs.Batch "
             "do not join it, and its callbacks fire as soon as its block ends.",
             hint="Use scalejobs.middleware.DEFAULT_STACK, or add 'scalejobs.middleware.Batches' before Retries.",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.W1001",
         )
         return
-    if "dramatiq.Retries" in names and names.index("dramatiq.Retries") < names.index("scalejobs.Batches"):
+    retries = position("dramatiq.Retries")
+    if retries is not None and retries < batches:
         yield checks.Error(
             "scalejobs.middleware.Batches comes after dramatiq.middleware.Retries in DRAMATIQ_BROKER['MIDDLEWARE'].",
             hint="List 'scalejobs.middleware.Batches' before 'dramatiq.middleware.Retries' (as DEFAULT_STACK does).",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.E1002",
         )

@@ -8,8 +8,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from ..conf import django_setting, get_settings
-
-MIDDLEWARE_PATHS = ("scalejobs.middleware.Dashboard", "scalejobs.dashboard.middleware.Dashboard")
+from ..kernel.middleware import listed
 
 
 def check_dashboard() -> Iterator[checks.CheckMessage]:
@@ -17,8 +16,8 @@ def check_dashboard() -> Iterator[checks.CheckMessage]:
     settings = get_settings().dashboard
     if settings.worker_timeout_seconds < 2 * settings.heartbeat_seconds:
         yield checks.Error(
-            f"SCALEJOBS['DASHBOARD']['WORKER_TIMEOUT_SECONDS'] is {settings.worker_timeout_seconds!r}, less than two "
-            f"heartbeats of {settings.heartbeat_seconds!r} s: live workers would flicker off the Workers page.",
+            f"SCALEJOBS['DASHBOARD']['WORKER_TIMEOUT_SECONDS'] is {settings.worker_timeout_seconds:g}, less than two "
+            f"heartbeats of {settings.heartbeat_seconds:g} s: live workers would flicker off the Workers page.",
             hint="Set SCALEJOBS['DASHBOARD']['WORKER_TIMEOUT_SECONDS'] to at least twice HEARTBEAT_SECONDS.",
             obj="settings.SCALEJOBS",
             id="scalejobs.E601",
@@ -26,7 +25,7 @@ def check_dashboard() -> Iterator[checks.CheckMessage]:
     broker = django_setting("DRAMATIQ_BROKER")
     if not isinstance(broker, dict):
         return
-    if not any(path in MIDDLEWARE_PATHS for path in broker.get("MIDDLEWARE", [])):
+    if not listed("scalejobs.Dashboard"):
         yield checks.Warning(
             "scalejobs.middleware.Dashboard is not in DRAMATIQ_BROKER['MIDDLEWARE']: the Running jobs and "
             "Workers pages, progress bars and the throughput chart stay empty.",

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from django.core import checks
 
 from .. import conf
-
-PATHS = ("scalejobs.middleware.Metrics", "scalejobs.metrics.middleware.Metrics")
+from ..kernel.middleware import listed
 
 
 def check_metrics() -> Iterator[checks.CheckMessage]:
@@ -22,10 +21,8 @@ def check_metrics() -> Iterator[checks.CheckMessage]:
             obj="settings.SCALEJOBS",
             id="scalejobs.E901",
         )
-    broker = conf.django_setting("DRAMATIQ_BROKER") or {}
-    stack = broker.get("MIDDLEWARE", ()) if isinstance(broker, dict) else ()
     publishing = settings.put_metric_data or settings.emf is True
-    if publishing and not any(entry in PATHS for entry in stack):
+    if publishing and not listed("scalejobs.Metrics"):
         yield checks.Warning(
             "scalejobs.middleware.Metrics is not in DRAMATIQ_BROKER['MIDDLEWARE']: no worker publishes the "
             "metrics SCALEJOBS['METRICS'] turns on.",

@@ -6,9 +6,10 @@ import logging
 import os
 from collections.abc import Mapping
 
-from ..conf import MetricsSettings, get_settings
+from ..conf import get_settings
 from ..errors import ConfigurationError
 from .publisher import MetricsPublisher, Sink
+from .slice import MetricsSettings
 
 logger = logging.getLogger(__name__)
 

@@ -2,25 +2,15 @@
 
 List ``DEFAULT_STACK`` as ``DRAMATIQ_BROKER["MIDDLEWARE"]``: it holds
 Dramatiq's own middleware too, in the order the scalejobs hooks rely on.
-Each class lives in its slice; the names here load them on first use.
+Each class lives in its slice, which names it in its ``slice.py``; the names
+here, one per class, load it on first use: reading ``DEFAULT_STACK`` (in a
+settings module) loads neither the registry nor any middleware.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 from typing import Any
-
-# Slice middleware, by public name. Each slice adds its own line.
-_SLICES: dict[str, str] = {
-    "Periodic": "scalejobs.periodic.middleware",
-    "Dashboard": "scalejobs.dashboard.middleware",
-    "Throttle": "scalejobs.throttle.middleware",
-    "Unique": "scalejobs.unique.middleware",
-    "ECSProtection": "scalejobs.protection.middleware",
-    "Reliability": "scalejobs.reliability.middleware",
-    "Metrics": "scalejobs.metrics.middleware",
-    "Batches": "scalejobs.batch.middleware",
-}
 
 DEFAULT_STACK: list[str] = [
     # Close stale DB connections around each job, before anything touches the ORM.
@@ -54,12 +44,23 @@ DEFAULT_STACK: list[str] = [
     "scalejobs.middleware.ECSProtection",
 ]
 
-__all__ = ["DEFAULT_STACK", *_SLICES]
+
+@functools.cache
+def _classes() -> dict[str, str]:
+    from ..slices import SLICES
+
+    return {path.rsplit(".", 1)[1]: path for slice in SLICES for path in slice.middleware}
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return ["DEFAULT_STACK", *_classes()]
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from ..kernel.slice import load
+
     try:
-        module = _SLICES[name]
+        path = _classes()[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
+    return load(path)

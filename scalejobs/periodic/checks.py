@@ -11,10 +11,8 @@ from collections.abc import Iterator
 
 from django.core import checks
 
-from .. import conf
+from ..kernel.middleware import listed
 from .declarations import declared_entries, import_job_modules
-
-MIDDLEWARE_PATHS = ("scalejobs.middleware.Periodic", "scalejobs.periodic.middleware.Periodic")
 
 
 def check_periodic() -> Iterator[checks.CheckMessage]:
@@ -23,17 +21,10 @@ def check_periodic() -> Iterator[checks.CheckMessage]:
     declarations = declared_entries()
     for problem in declarations.problems:
         yield checks.Error(f"Periodic entry {problem.entry!r}: {problem.message}", hint=problem.hint, obj=problem.where, id=problem.id)
-    if declarations.entries and not _periodic_middleware_installed():
+    if declarations.entries and not listed("scalejobs.Periodic"):
         yield checks.Warning(
             f"{len(declarations.entries)} periodic entries are declared but no worker would run them.",
             hint="Add 'scalejobs.middleware.Periodic' to DRAMATIQ_BROKER['MIDDLEWARE'] (scalejobs.middleware.DEFAULT_STACK has it).",
             obj="settings.DRAMATIQ_BROKER",
             id="scalejobs.W501",
         )
-
-
-def _periodic_middleware_installed() -> bool:
-    from .middleware import Periodic
-
-    middleware = (conf.django_setting("DRAMATIQ_BROKER") or {}).get("MIDDLEWARE", [])
-    return any(item in MIDDLEWARE_PATHS or isinstance(item, Periodic) for item in middleware)

@@ -21,6 +21,7 @@ from django.utils.module_loading import autodiscover_modules, import_string
 from .. import conf
 from .records import Entry
 from .schedules import Every, Schedule, parse_cron
+from .slice import PeriodicEntrySettings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,7 +92,7 @@ def _from_job(actor: dramatiq.Actor[..., Any], where: str) -> tuple[Entry, drama
     return entry, actor
 
 
-def _from_settings(spec: conf.PeriodicEntrySettings) -> tuple[Entry, dramatiq.Actor[..., Any]]:
+def _from_settings(spec: PeriodicEntrySettings) -> tuple[Entry, dramatiq.Actor[..., Any]]:
     tz = _zone(spec.tz)
     schedule = _schedule(spec.cron if spec.cron is not None else Every(int(spec.every or 0)), tz)
     try:

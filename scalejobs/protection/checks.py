@@ -8,18 +8,10 @@ from collections.abc import Iterator
 from django.core import checks
 
 from .. import conf
+from ..kernel.middleware import listed
 
-PATHS = ("scalejobs.middleware.ECSProtection", "scalejobs.protection.middleware.ECSProtection")
 # Fargate's longest stopTimeout, in seconds; the drain must end before ECS SIGKILLs.
 FARGATE_MAX_STOP_TIMEOUT = 120
-
-
-def _in_stack() -> bool:
-    broker = conf.django_setting("DRAMATIQ_BROKER") or {}
-    for entry in broker.get("MIDDLEWARE", ()) if isinstance(broker, dict) else ():
-        if entry in PATHS or type(entry).__name__ == "ECSProtection":
-            return True
-    return False
 
 
 def check_protection() -> Iterator[checks.CheckMessage]:
@@ -32,7 +24,7 @@ def check_protection() -> Iterator[checks.CheckMessage]:
             hint="Install the extra: pip install 'scalejobs[aws]', or set TRANSPORT to 'agent'.",
             id="scalejobs.E201",
         )
-    if settings.enabled is not False and not _in_stack():
+    if settings.enabled is not False and not listed("scalejobs.ECSProtection"):
         message = f"{name}['ENABLED'] is {settings.enabled!r} but DRAMATIQ_BROKER['MIDDLEWARE'] lacks ECSProtection."
         hint = "Add 'scalejobs.middleware.ECSProtection' (or use scalejobs.middleware.DEFAULT_STACK), or set ENABLED to False."
         if settings.enabled is True:

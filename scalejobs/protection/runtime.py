@@ -12,11 +12,12 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 
-from ..conf import ProtectionSettings, get_settings
+from ..conf import get_settings
 from ..store import keyspace, redis_client
 from .agent import AgentTransport, endpoint_identity, read_task_metadata
 from .engine import Policy, TaskProtection
 from .ledger import TaskLedger
+from .slice import ProtectionSettings
 from .transport import TaskIdentity, Transport
 
 logger = logging.getLogger("scalejobs.protection")

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from django.core import checks
 
 from .. import conf
-from ..unique.checks import listed_middleware
+from ..kernel.middleware import BROKER_SETTING, position
 
-MIDDLEWARE = "settings.DRAMATIQ_BROKER"
 # The recovery time the docs promise with the default settings.
 RECOVERY_BOUND_SECONDS = 90.0
 # Dramatiq's default heartbeat timeout, in milliseconds.
@@ -23,21 +22,22 @@ DEFAULT_HEARTBEAT_TIMEOUT = 60_000
 
 def check_reliability() -> Iterator[checks.CheckMessage]:
     """Check that the ``Reliability`` middleware is listed, in its place, and recovers in time."""
-    names = listed_middleware()
-    if "scalejobs.Reliability" not in names:
+    reliability = position("scalejobs.Reliability")
+    if reliability is None:
         yield checks.Warning(
             "scalejobs.middleware.Reliability is not in DRAMATIQ_BROKER['MIDDLEWARE']: a SIGKILLed worker's jobs wait "
             "for Dramatiq's random maintenance pass, and a message that kills its worker is redelivered forever.",
             hint="Use scalejobs.middleware.DEFAULT_STACK, or add 'scalejobs.middleware.Reliability' before Retries.",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.W801",
         )
         return
-    if "dramatiq.Retries" in names and names.index("dramatiq.Retries") < names.index("scalejobs.Reliability"):
+    retries = position("dramatiq.Retries")
+    if retries is not None and retries < reliability:
         yield checks.Error(
             "scalejobs.middleware.Reliability comes after dramatiq.middleware.Retries in DRAMATIQ_BROKER['MIDDLEWARE'].",
             hint="List 'scalejobs.middleware.Reliability' before 'dramatiq.middleware.Retries' (as DEFAULT_STACK does).",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.E802",
         )
     settings = conf.get_settings().reliability

@@ -9,9 +9,10 @@ Configure it as a Django task backend::
 It works with ``django.tasks`` (Django >= 6.0) and with the ``django_tasks``
 backport (Django 5.2, ``pip install 'scalejobs[tasks]'``).
 
-Its modules import without either framework, and importing the package
-declares the actor that runs every task. The backend class itself loads on
-first use.
+Its modules import without either framework. Importing ``runner`` (which
+``scalejobs.tasks`` and ``AppConfig.ready`` do) declares the actor that runs
+every task; the package itself declares nothing, so the slice registry can
+read ``slice.py`` before the broker exists. Its public names load on first use.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .runner import ACTOR_NAME, task_runner
-
 # Public names loaded on first use, by module.
 _LAZY = {
+    "ACTOR_NAME": ".runner",
+    "task_runner": ".runner",
     "DramatiqBackend": ".backend",
     "ScalejobsTask": ".task",
 }

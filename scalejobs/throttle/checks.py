@@ -11,25 +11,25 @@ from collections.abc import Iterator
 
 from django.core import checks
 
-from ..unique.checks import MIDDLEWARE, listed_middleware, redis_configured
+from ..conf import redis_configured
+from ..kernel.middleware import BROKER_SETTING, listed
 
 
 def check_throttle() -> Iterator[checks.CheckMessage]:
     """Check how the ``Throttle`` middleware sits in ``DRAMATIQ_BROKER``."""
-    names = listed_middleware()
-    if "scalejobs.Throttle" not in names:
+    if not listed("scalejobs.Throttle"):
         return
-    if "dramatiq.Retries" not in names:
+    if not listed("dramatiq.Retries"):
         yield checks.Error(
             "scalejobs.middleware.Throttle is listed without dramatiq.middleware.Retries in DRAMATIQ_BROKER['MIDDLEWARE'].",
             hint="Add 'dramatiq.middleware.Retries' before 'scalejobs.middleware.Throttle' (as DEFAULT_STACK does).",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.E401",
         )
     if not redis_configured():
         yield checks.Error(
             "scalejobs.middleware.Throttle needs Redis, but the broker is not a Redis broker and SCALEJOBS['REDIS_URL'] is None.",
             hint="Set SCALEJOBS['REDIS_URL'] to the Redis that throttles should count in.",
-            obj=MIDDLEWARE,
+            obj=BROKER_SETTING,
             id="scalejobs.E402",
         )

@@ -1,20 +1,12 @@
-"""The README stays true: its settings reference is the defaults in scalejobs/conf.py."""
+"""The README stays true: its settings reference is the defaults and docs the slices declare."""
 
-import re
-
+from scalejobs.conf import reference
 from tests.conftest import ROOT
 
 
-def defaults_block() -> str:
-    source = (ROOT / "scalejobs" / "conf.py").read_text()
-    match = re.search(r"^DEFAULTS: dict\[str, Any\] = (\{.*?^\})$", source, re.S | re.M)
-    assert match, "DEFAULTS not found in scalejobs/conf.py"
-    return "SCALEJOBS = " + match.group(1)
-
-
-def test_the_readme_settings_reference_is_the_defaults_of_conf_py():
+def test_the_readme_settings_reference_is_the_declared_defaults():
     readme = (ROOT / "README.md").read_text()
-    assert defaults_block() in readme, "Copy DEFAULTS from scalejobs/conf.py into the README's Settings section."
+    assert reference() in readme, "Paste the output of scalejobs.conf.reference() into the README's Settings section."
 
 
 def test_the_readme_names_the_two_commands():

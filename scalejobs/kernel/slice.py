@@ -1,0 +1,42 @@
+"""What a slice declares about itself, once, in its own ``slice.py``.
+
+``scalejobs.slices.SLICES`` lists every declaration; the settings, the system
+checks, the admin menu, the public middleware names and ``AppConfig.ready``
+only iterate it. Code is named by dotted path and imported on first use, so
+reading the registry loads no middleware, view or check module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Slice:
+    """One slice: its settings section, checks, middleware, admin pages and start-up work."""
+
+    # The word the slice uses for itself: its attribute on Settings, its SCALEJOBS key upper-cased.
+    name: str
+    # Its SCALEJOBS section: a frozen dataclass of setting() fields (scalejobs.kernel.validation).
+    settings: type | None = None
+    # A function yielding its Django system checks.
+    checks: str | None = None
+    # Its Dramatiq middleware classes, public in scalejobs.middleware under their class names.
+    middleware: tuple[str, ...] = ()
+    # The module whose PAGES list its admin pages, in menu order.
+    pages: str | None = None
+    # A function AppConfig.ready calls: what every process, web or worker, does at start.
+    ready: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Return the slice's key in ``SCALEJOBS``, e.g. ``THROTTLE``."""
+        return self.name.upper()
+
+
+def load(path: str) -> Any:
+    """Import and return the object at the dotted ``path``, e.g. ``scalejobs.unique.checks.check_unique``."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
