@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..conf import DEFAULTS, get_settings
+from ..conf import get_settings
 from ..errors import ConfigurationError, UnsupportedMessage
 from ..jobs import job
 from . import delivery, payload
+from .slice import MailSettings
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ def _declared_queue() -> str:
         return get_settings().mail.queue
     except ConfigurationError:
         # manage.py check reports the error; declaring the actor must not crash startup meanwhile.
-        return str(DEFAULTS["MAIL"]["QUEUE"])
+        return MailSettings().queue
 
 
 @job(
     actor_name="scalejobs_deliver_email",
     queue_name=_declared_queue(),
-    max_retries=int(DEFAULTS["MAIL"]["MAX_RETRIES"]),
+    max_retries=MailSettings().max_retries,
     throws=(ConfigurationError, UnsupportedMessage),
     # A message body holds password-reset links and addresses: Redis keeps it encrypted.
     encrypt=True,
