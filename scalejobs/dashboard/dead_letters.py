@@ -21,9 +21,9 @@ from typing import cast
 import redis
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from . import payloads
 from .keys import DashboardKeys
-from .scripts import script
 from .values import DeadLetter, DeadLetterFilter, Failure, Listing
 
 # Dead letters read per round trip when filtering or acting in bulk.
@@ -42,7 +42,7 @@ class DeadLetterStore:
         self.client = client
         self.keys = keys
         self.clock = clock
-        self._revive = script(client, "revive")
+        self._revive = load_script(client, __package__, "revive")
 
     def count(self, queue: str) -> int:
         """Return how many messages of ``queue`` are dead-lettered."""

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 import redis
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from .keys import DashboardKeys
-from .scripts import script
 from .values import ActorTotals, MinuteCount
 
 Counts = Mapping[int, tuple[int, int]]
@@ -120,7 +120,7 @@ class Throughput:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(key, "recovered", messages)
             if delay is not None:
-                script(self.client, "longest")(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
+                load_script(self.client, __package__, "longest")(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
             pipe.expire(key, retention_seconds)
             pipe.execute()
 

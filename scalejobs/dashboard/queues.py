@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import redis
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from . import payloads
 from .keys import DashboardKeys
-from .scripts import script
 from .values import Listing, QueuedMessage, QueueSummary
 
 # How long a skip entry outlives the due time of the copy it stops.
@@ -79,9 +79,9 @@ class QueueStore:
         self.clock = clock
         # A held delayed message due within this many seconds is left alone.
         self.guard_seconds = guard_seconds
-        self._discard = script(client, "discard")
-        self._promote = script(client, "promote")
-        self._cancel = script(client, "cancel")
+        self._discard = load_script(client, __package__, "discard")
+        self._promote = load_script(client, __package__, "promote")
+        self._cancel = load_script(client, __package__, "cancel")
 
     def names(self, declared: Iterable[str] = ()) -> list[str]:
         """Return the queues workers have consumed, plus ``declared`` ones, sorted."""

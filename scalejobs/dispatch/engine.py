@@ -21,18 +21,13 @@ Keys, under the broker's namespace ``<ns>`` (``dramatiq`` by default):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import redis
 from dramatiq.common import q_name
 from redis.commands.core import Script
 
-from ..scripting import run_scripts
-
-
-def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
-    return client.register_script(resources.files(__package__).joinpath("lua", f"{name}.lua").read_text())
+from ..kernel.lua import load_script, run_scripts
 
 
 class PushQueues:
@@ -41,10 +36,10 @@ class PushQueues:
     def __init__(self, client: redis.Redis, namespace: str) -> None:
         self.client = client
         self.namespace = namespace
-        self._enqueue = _script(client, "enqueue")
-        self._fetch = _script(client, "fetch")
-        self._bury = _script(client, "bury")
-        self._wake = _script(client, "wake")
+        self._enqueue = load_script(client, __package__, "enqueue")
+        self._fetch = load_script(client, __package__, "fetch")
+        self._bury = load_script(client, __package__, "bury")
+        self._wake = load_script(client, __package__, "wake")
 
     def queue_key(self, queue_name: str) -> str:
         """Return the list of ready ids of ``queue_name``."""

@@ -54,9 +54,9 @@ from dataclasses import dataclass
 import redis
 
 from ..clock import Clock, system_clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 from .pulses import Pulses
-from .scripts import script
 from .values import Recovery, RecoveryPass, RecoveryStats
 
 # Ids read per round trip when looking for overdue delayed messages.
@@ -103,8 +103,8 @@ class OrphanRecovery:
         self.stats_key = keys("recovery", "stats")
         self.history_key = keys("recovery", "history")
         self.heartbeats_key = f"{namespace}:__heartbeats__"
-        self._recover = script(client, "recover")
-        self._restore = script(client, "restore")
+        self._recover = load_script(client, __package__, "recover")
+        self._restore = load_script(client, __package__, "restore")
 
     def silent(self, grace: float = 0.0) -> Silent:
         """Return the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) now, on Redis time.
