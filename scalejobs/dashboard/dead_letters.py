@@ -46,7 +46,7 @@ class DeadLetterStore:
 
     def count(self, queue: str) -> int:
         """Return how many messages of ``queue`` are dead-lettered."""
-        return int(self.client.zcard(self.keys.dead(queue)))
+        return int(self.client.zcard(self.keys.dramatiq.dead(queue)))
 
     def page(
         self, queue: str, *, start: int = 0, count: int = 50, match: DeadLetterFilter = DeadLetterFilter()
@@ -73,13 +73,13 @@ class DeadLetterStore:
 
     def message_ids(self, queue: str, redis_ids: Sequence[str]) -> list[str]:
         """Return the message id of each given dead letter, as the pages show it (a redis id for an unreadable one)."""
-        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        raws = self.client.hmget(self.keys.dramatiq.dead_messages(queue), list(redis_ids)) if redis_ids else []
         named = [payloads.parse(redis_id, raw, queue) for redis_id, raw in zip(redis_ids, raws)]
         return [message.message_id if message and message.message_id else f"(unreadable {redis_id})" for redis_id, message in zip(redis_ids, named)]
 
     def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Move the given dead letters back to their ready queue; return how many moved (never an unreadable one)."""
-        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        raws = self.client.hmget(self.keys.dramatiq.dead_messages(queue), list(redis_ids)) if redis_ids else []
         return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if _readable(redis_id, raw, queue)])
 
     def delete(self, queue: str, redis_ids: Sequence[str]) -> int:
@@ -87,8 +87,8 @@ class DeadLetterStore:
         if not redis_ids:
             return 0
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.keys.dead(queue), *redis_ids)
-            pipe.hdel(self.keys.dead_messages(queue), *redis_ids)
+            pipe.zrem(self.keys.dramatiq.dead(queue), *redis_ids)
+            pipe.hdel(self.keys.dramatiq.dead_messages(queue), *redis_ids)
             pipe.delete(*(self.keys.failure(redis_id) for redis_id in redis_ids))
             removed, _, _ = pipe.execute()
         return int(removed)
@@ -115,11 +115,11 @@ class DeadLetterStore:
         self.client.set(self.keys.failure(redis_id), json.dumps(record), px=ttl_ms)
 
     def _letters(self, queue: str, first: int, last: int) -> list[DeadLetter]:
-        entries = cast(Entries, self.client.zrevrange(self.keys.dead(queue), first, last, withscores=True))
+        entries = cast(Entries, self.client.zrevrange(self.keys.dramatiq.dead(queue), first, last, withscores=True))
         return [letter for letter, _ in self._load(queue, entries)]
 
     def _chunks(self, queue: str) -> Iterator[list[tuple[DeadLetter, bytes | str]]]:
-        ids = cast(Entries, self.client.zrange(self.keys.dead(queue), 0, -1, withscores=True))
+        ids = cast(Entries, self.client.zrange(self.keys.dramatiq.dead(queue), 0, -1, withscores=True))
         for index in range(0, len(ids), CHUNK):
             yield self._load(queue, ids[index : index + CHUNK])
 
@@ -128,7 +128,7 @@ class DeadLetterStore:
             return []
         ids = [payloads.text(redis_id) for redis_id, _ in entries]
         with self.client.pipeline(transaction=False) as pipe:
-            pipe.hmget(self.keys.dead_messages(queue), ids)
+            pipe.hmget(self.keys.dramatiq.dead_messages(queue), ids)
             pipe.mget([self.keys.failure(redis_id) for redis_id in ids])
             raws, failures = pipe.execute()
         letters = []
@@ -145,11 +145,11 @@ class DeadLetterStore:
         for redis_id, raw in found:
             new_id = str(uuid.uuid4())
             args += [redis_id, new_id, payloads.ready_again(raw, queue=queue, redis_id=new_id, now_ms=now_ms)]
-        keys = self.keys
+        dramatiq = self.keys.dramatiq
         moved = self._revive(
-            keys=[keys.dead(queue), keys.dead_messages(queue), keys.ready(queue), keys.ready_messages(queue)], args=args
+            keys=[dramatiq.dead(queue), dramatiq.dead_messages(queue), dramatiq.queue(queue), dramatiq.messages(queue)], args=args
         )
-        self.client.delete(*(keys.failure(redis_id) for redis_id, _ in found))
+        self.client.delete(*(self.keys.failure(redis_id) for redis_id, _ in found))
         return int(moved)
 
 

@@ -24,6 +24,7 @@ from ..conf import get_settings
 from ..encryption.engine import redact_traceback
 from ..encryption.message import is_sealed
 from ..errors import UndecryptableArguments
+from ..kernel.dramatiq_keys import is_delay_queue
 from .engine import DashboardEngine
 from .heartbeat import Heartbeat, Identity
 from .metrics import MinuteCounter
@@ -61,7 +62,7 @@ class Dashboard(dramatiq.Middleware):
         settings = get_settings().dashboard
         if not settings.metrics:
             self.counter = None
-        queues = [name for name in worker.consumers if not name.endswith(".DQ")]
+        queues = [name for name in worker.consumers if not is_delay_queue(name)]
         self.heartbeat = Heartbeat(
             board=self.engine.workers,
             identity=Identity.of_this_process(queues=queues, threads=worker.worker_threads, clock=system_clock),
