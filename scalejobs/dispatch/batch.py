@@ -8,7 +8,7 @@ loop of ``enqueue``:
 - a middleware that defines ``before_enqueue_many(broker, messages, delay)``
   gets the whole batch in one call and returns, per message, its veto or
   ``None``: that is how the unique locks of a batch are taken in one round
-  trip (see ``scalejobs/unique/middleware.py``);
+  trip (see ``scalejobs/unique/locks.py``);
 - middleware that keep Dramatiq's no-op hooks are not called at all (see
   ``hooks``).
 

@@ -81,20 +81,15 @@ def pulse_thread(broker: dramatiq.Broker) -> PulseThread | None:
 
 def _held_slots(broker: dramatiq.Broker) -> str:
     """Return the concurrency slots this process holds, as JSON ``[[holder, [claim, ...]], ...]``."""
-    from ..throttle.engine import Claim
-    from ..throttle.middleware import Throttle
+    from ..throttle import held_slots
 
-    held: list[tuple[tuple[Claim, ...], str]] = []
-    for middleware in broker.middleware:
-        if isinstance(middleware, Throttle):
-            held += middleware.keeper.holdings()
+    held = held_slots(broker)
     return json.dumps([[holder, [[c.kind, c.limit, c.period, c.scope] for c in claims]] for claims, holder in held])
 
 
 def _free_slots(raw: str) -> None:
     """Free the concurrency slots a dead process held at its last pulse (``_held_slots``)."""
-    from ..throttle import throttles
-    from ..throttle.engine import Claim
+    from ..throttle import Claim, throttles
 
     holdings = [
         (tuple(Claim(kind=kind, limit=limit, period=period, scope=scope) for kind, limit, period, scope in claims), holder)
