@@ -23,7 +23,6 @@ from .admission import POSTPONED, SCOPES, Admissions, Postpone, Retry, ThrottleU
 from .engine import Throttles
 from .keeper import SlotKeeper
 
-# POSTPONED and SCOPES are the message options this middleware reads and writes.
 __all__ = ["POSTPONED", "SCOPES", "Throttle", "Throttled"]
 
 logger = logging.getLogger(__name__)
