@@ -1,9 +1,9 @@
 """Browse, retry and delete Dramatiq's dead letters, and keep each one's final failure.
 
-Dramatiq moves a failed message's stored payload to ``<queue>.XQ`` as it
+Dramatiq moves a failed message's stored payload to its dead letters as it
 was enqueued, so the payload carries at best the traceback of the attempt
-*before* the last. The Dashboard middleware records the final error under
-``failure:<redis id>`` as the message is dead-lettered, expiring with it.
+*before* the last. The final error is recorded as the message is
+dead-lettered (``scalejobs.kernel.dead_letters``), expiring with it.
 
 Pages read a range of the dead-letter zset (newest first). A filtered page
 reads ranges until it has a page of matches or has read ``SCAN_LIMIT``
@@ -13,7 +13,6 @@ queue in chunks, each chunk moved by one Lua call.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import cast
@@ -21,10 +20,11 @@ from typing import cast
 import redis
 
 from ..clock import Clock
+from ..kernel.dead_letters import DeadLetterFailures, Failure
 from ..kernel.lua import load_script
 from . import payloads
 from .keys import DashboardKeys
-from .values import DeadLetter, DeadLetterFilter, Failure, Listing
+from .values import DeadLetter, DeadLetterFilter, Listing
 
 # Dead letters read per round trip when filtering or acting in bulk.
 CHUNK = 250
@@ -42,6 +42,7 @@ class DeadLetterStore:
         self.client = client
         self.keys = keys
         self.clock = clock
+        self.failures = DeadLetterFailures(client, keys.space)
         self._revive = load_script(client, __package__, "revive")
 
     def count(self, queue: str) -> int:
@@ -89,7 +90,7 @@ class DeadLetterStore:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.zrem(self.keys.dramatiq.dead(queue), *redis_ids)
             pipe.hdel(self.keys.dramatiq.dead_messages(queue), *redis_ids)
-            pipe.delete(*(self.keys.failure(redis_id) for redis_id in redis_ids))
+            pipe.delete(*(self.failures.key(redis_id) for redis_id in redis_ids))
             removed, _, _ = pipe.execute()
         return int(removed)
 
@@ -111,8 +112,7 @@ class DeadLetterStore:
 
     def record_failure(self, redis_id: str, failure: Failure, *, ttl_ms: int) -> None:
         """Keep why ``redis_id`` was dead-lettered, for as long as Dramatiq keeps the letter."""
-        record = {"error": failure.error, "traceback": failure.traceback, "failed_at": failure.failed_at, "worker": failure.worker}
-        self.client.set(self.keys.failure(redis_id), json.dumps(record), px=ttl_ms)
+        self.failures.record(redis_id, failure, ttl_ms=ttl_ms)
 
     def _letters(self, queue: str, first: int, last: int) -> list[DeadLetter]:
         entries = cast(Entries, self.client.zrevrange(self.keys.dramatiq.dead(queue), first, last, withscores=True))
@@ -129,12 +129,12 @@ class DeadLetterStore:
         ids = [payloads.text(redis_id) for redis_id, _ in entries]
         with self.client.pipeline(transaction=False) as pipe:
             pipe.hmget(self.keys.dramatiq.dead_messages(queue), ids)
-            pipe.mget([self.keys.failure(redis_id) for redis_id in ids])
+            pipe.mget([self.failures.key(redis_id) for redis_id in ids])
             raws, failures = pipe.execute()
         letters = []
         for redis_id, (_, score), raw, failure in zip(ids, entries, raws, failures):
             message = payloads.parse(redis_id, raw, queue) or payloads.corrupt(redis_id, queue, "its payload is missing")
-            letters.append((DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=_failure(failure)), raw or b""))
+            letters.append((DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=self.failures.parse(failure)), raw or b""))
         return letters
 
     def _move(self, queue: str, found: list[tuple[str, bytes | str]]) -> int:
@@ -149,7 +149,7 @@ class DeadLetterStore:
         moved = self._revive(
             keys=[dramatiq.dead(queue), dramatiq.dead_messages(queue), dramatiq.queue(queue), dramatiq.messages(queue)], args=args
         )
-        self.client.delete(*(self.keys.failure(redis_id) for redis_id, _ in found))
+        self.failures.forget([redis_id for redis_id, _ in found])
         return int(moved)
 
 
@@ -157,15 +157,3 @@ def _readable(redis_id: str, raw: bytes | str | None, queue: str) -> bool:
     message = payloads.parse(redis_id, raw, queue)
     return message is not None and not message.problem
 
-
-def _failure(raw: bytes | None) -> Failure | None:
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-        failed_at = data["failed_at"]
-        if isinstance(failed_at, bool) or not isinstance(failed_at, (int, float)) or not 0 <= failed_at <= 10**11:
-            failed_at = 0.0
-        return Failure(error=str(data["error"]), traceback=str(data["traceback"]), failed_at=failed_at, worker=str(data["worker"]))
-    except (ValueError, KeyError, TypeError):
-        return None

@@ -15,7 +15,7 @@ so that its moves can be atomic with Dramatiq's:
 - ``actors``: hash ``processed:<actor>``/``failed:<actor>``/``seconds:<actor>`` -> running total;
 - ``skips``: zset ``<message id>|<retries>|<exempt redis id>`` -> expiry (ms), stale
   delayed copies workers must drop (see ``QueueStore.promote``);
-- ``failure:<redis id>``: JSON of a dead letter's final error, expiring with the dead letter.
+- ``failure:<redis id>``: a dead letter's final error, kept by ``scalejobs.kernel.dead_letters``.
 """
 
 from __future__ import annotations
@@ -55,6 +55,3 @@ class DashboardKeys:
     @property
     def skips(self) -> str:
         return self.space("skips")
-
-    def failure(self, redis_id: str) -> str:
-        return self.space("failure", redis_id)
