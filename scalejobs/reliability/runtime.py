@@ -103,11 +103,10 @@ def _free_slots(raw: str) -> None:
 
 def _count_in_dashboard(result: RecoveryPass) -> None:
     """Add the recovered messages and their delays to the dashboard's per-minute metrics."""
-    from ..dashboard import engine
+    from ..dashboard import count_recovery
 
-    retention = get_settings().dashboard.metrics_retention_hours * 3600
     for recovery in result.recoveries:
-        engine().throughput.count_recovery(at=recovery.at, messages=recovery.messages, delay=recovery.delay, retention_seconds=retention)
+        count_recovery(at=recovery.at, messages=recovery.messages, delay=recovery.delay)
 
 
 def _poisoned(ledger: DeliveryLedger | None, broker: dramatiq.Broker, death: Death) -> None:
