@@ -134,7 +134,8 @@ class DeadLetterStore:
         letters = []
         for redis_id, (_, score), raw, failure in zip(ids, entries, raws, failures):
             message = payloads.parse(redis_id, raw, queue) or payloads.corrupt(redis_id, queue, "its payload is missing")
-            letters.append((DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=self.failures.parse(failure)), raw or b""))
+            letter = DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=self.failures.parse(failure))
+            letters.append((letter, raw or b""))
         return letters
 
     def _move(self, queue: str, found: list[tuple[str, bytes | str]]) -> int:

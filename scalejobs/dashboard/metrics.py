@@ -120,7 +120,8 @@ class Throughput:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(key, "recovered", messages)
             if delay is not None:
-                load_script(self.client, __package__, "longest")(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
+                longest = load_script(self.client, __package__, "longest")
+                longest(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
             pipe.expire(key, retention_seconds)
             pipe.execute()
 

@@ -94,7 +94,12 @@ class PushQueues:
 
     def bury(self, queue_name: str, redis_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> bool:
         """Dead-letter the fetched message ``redis_id`` with ``payload`` as its stored bytes; return whether it moved."""
-        keys = [self.keys.acks(broker_id, queue_name), self.keys.messages(queue_name), self.keys.dead(queue_name), self.keys.dead_messages(queue_name)]
+        keys = [
+            self.keys.acks(broker_id, queue_name),
+            self.keys.messages(queue_name),
+            self.keys.dead(queue_name),
+            self.keys.dead_messages(queue_name),
+        ]
         return bool(self._bury(keys=keys, args=[redis_id, now_ms, payload]))
 
     def wake(self, queue_name: str) -> bool:

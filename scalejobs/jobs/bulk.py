@@ -98,7 +98,8 @@ def _duplicates_now(broker: dramatiq.Broker, messages: list[dramatiq.Message]) -
         duplicates = [seen or veto is not None for seen, veto in zip(duplicates, found, strict=True)]
     for single in hooks.checks:
         if hooks.batch_check(single) is None:
-            duplicates = [seen or _check_one(single, broker, message) is not None for seen, message in zip(duplicates, messages, strict=True)]
+            checked = [_check_one(single, broker, message) for message in messages]
+            duplicates = [seen or veto is not None for seen, veto in zip(duplicates, checked, strict=True)]
     return duplicates
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import dramatiq
 from dramatiq.middleware import MiddlewareError
@@ -35,7 +35,7 @@ T = TypeVar("T")
 class ChecksEnqueue(Protocol):
     """A middleware that can tell whether a send would be vetoed, without taking anything."""
 
-    def check_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def check_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> None:
         """Raise the veto (an ``EnqueueVeto``) a send of ``message`` would meet now."""
         ...
 
@@ -44,7 +44,7 @@ class ChecksEnqueue(Protocol):
 class ChecksEnqueueMany(Protocol):
     """A middleware that can tell, in one call, which messages of a batch a send would veto."""
 
-    def check_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> list[EnqueueVeto | None]:
+    def check_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]]) -> list[EnqueueVeto | None]:
         """Return, per message, the veto a send of it would meet now, or ``None``."""
         ...
 
@@ -53,7 +53,9 @@ class ChecksEnqueueMany(Protocol):
 class EnqueuesMany(Protocol):
     """A middleware whose ``before_enqueue`` work for a batch is done in one call."""
 
-    def before_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message], delay: int | None) -> Sequence[MiddlewareError | None]:
+    def before_enqueue_many(
+        self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]], delay: int | None
+    ) -> Sequence[MiddlewareError | None]:
         """Do ``before_enqueue``'s work for every message; return, per message, its veto or ``None``."""
         ...
 

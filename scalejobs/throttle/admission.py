@@ -61,7 +61,7 @@ class ThrottleKeyError(MiddlewareError):
 class Postpone:
     """Send ``message`` (the copy with one more postponement) after ``delay`` seconds, and skip this delivery."""
 
-    message: dramatiq.Message
+    message: dramatiq.Message[Any]
     delay: float
     # The limiter that refused it, for the log.
     refused_by: Claim | None
@@ -96,13 +96,13 @@ class Admissions:
         self.keeper.release_spares(all_=True)
         return self._releases.flush(timeout)
 
-    def policy(self, broker: dramatiq.Broker, message: dramatiq.Message | MessageProxy) -> tuple[Limiter, ...]:
+    def policy(self, broker: dramatiq.Broker, message: dramatiq.Message[Any] | MessageProxy) -> tuple[Limiter, ...]:
         """Return the limiters ``message`` must pass; none for a job sent with ``throttle=False``."""
         if message.options.get("throttle") is False:
             return ()
         return self.policies.of(broker, message)
 
-    def seal(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def seal(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> None:
         """Keep the keyed scopes of a sealed job's callable-keyed limiters, while its arguments are in clear."""
         limiters = self.policy(broker, message)
         if any(callable(limiter.key) for limiter in limiters):
@@ -161,7 +161,7 @@ class Admissions:
             logger.warning("Could not free %d concurrency slots (they lapse after lock_timeout): %s", len(holdings), error)
 
 
-def sealed_scopes(message: dramatiq.Message, limiters: tuple[Limiter, ...]) -> list[str | None]:
+def sealed_scopes(message: dramatiq.Message[Any], limiters: tuple[Limiter, ...]) -> list[str | None]:
     """Return the keyed digest of each callable-keyed limiter's scope for the clear arguments of ``message``."""
     digest = keyring().digest
     try:

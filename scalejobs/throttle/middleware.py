@@ -53,10 +53,10 @@ class Throttle(dramatiq.Middleware):
         """Return the keeper of this process's concurrency slots (crash recovery reads its holdings)."""
         return self.admissions.keeper
 
-    def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
+    def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor[..., Any]) -> None:
         self.admissions.policies.declare(actor)
 
-    def ignores(self, actor: dramatiq.Actor) -> bool:
+    def ignores(self, actor: dramatiq.Actor[..., Any]) -> bool:
         """Tell whether ``actor``'s messages are never throttled, so its hooks may be skipped (see ``scalejobs.dispatch.hooks``)."""
         return self.admissions.policies.governs_none(actor)
 
@@ -72,7 +72,7 @@ class Throttle(dramatiq.Middleware):
         """Give back every parked slot and wait until every release queued so far is sent."""
         return self.admissions.flush(timeout)
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         if isinstance(message, SealedMessage) and SCOPES not in message.options:
             self.admissions.seal(broker, message)
 

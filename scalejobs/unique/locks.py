@@ -44,7 +44,7 @@ from .policy import BYPASS, MARK, UniquePolicy, identity, unique_policy
 
 logger = logging.getLogger(__name__)
 
-Message = dramatiq.Message | MessageProxy
+Message = dramatiq.Message[Any] | MessageProxy
 
 
 class LockUnavailable(StoreUnavailable, EnqueueVeto):
@@ -88,7 +88,7 @@ class UniqueLocks:
         """Wait until every release queued so far is sent."""
         return self._releases.flush(timeout)
 
-    def check(self, broker: dramatiq.Broker, message: dramatiq.Message) -> EnqueueVeto | None:
+    def check(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> EnqueueVeto | None:
         """Return the veto a send of ``message`` would meet now (another holder, or an outage); take nothing."""
         policy = self.policy(broker, message)
         if policy is None:
@@ -103,7 +103,7 @@ class UniqueLocks:
             return _caused(LockUnavailable(f"{message.actor_name}: cannot check the unique lock: {error}"), error)
         return _duplicate(message, holder) if holder is not None and holder != message.message_id else None
 
-    def check_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> Vetoes:
+    def check_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]]) -> Vetoes:
         """Tell, per message, whether another message holds its lock now, in one round trip; take nothing."""
         policies = [self.policy(broker, message) for message in messages]
         found: list[EnqueueVeto | None] = [None] * len(messages)
@@ -120,7 +120,7 @@ class UniqueLocks:
                 found[index] = _duplicate(messages[index], holder)
         return Vetoes(found)
 
-    def take(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> EnqueueVeto | None:
+    def take(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> EnqueueVeto | None:
         """Take or renew ``message``'s lock (or hand it to a broker that takes it as it sends); return its veto, if any."""
         try:
             send = self._send(broker, message, delay)
@@ -138,7 +138,7 @@ class UniqueLocks:
             return self.unreachable(send, error)
         return self.settle(message, send, holder)
 
-    def take_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message], delay: int | None) -> Vetoes:
+    def take_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]], delay: int | None) -> Vetoes:
         """Take or renew the locks of a batch in one round trip."""
         vetoes: list[EnqueueVeto | None] = [None] * len(messages)
         sends: dict[int, Send] = {}
@@ -207,7 +207,7 @@ class UniqueLocks:
         logger.warning("Could not renew the unique lock of message %s: %s", send.lock.owner, error)
         return None
 
-    def settle(self, message: dramatiq.Message, send: Send, holder: str) -> DuplicateJob | None:
+    def settle(self, message: dramatiq.Message[Any], send: Send, holder: str) -> DuplicateJob | None:
         """Decide a send whose lock ``holder`` holds now: a fresh send held by another is a duplicate."""
         if send.fresh and holder != message.message_id:
             return _duplicate(message, holder)
@@ -223,7 +223,7 @@ class UniqueLocks:
         shares_redis = getattr(broker, "shares_redis", None)
         return shares_redis is not None and bool(shares_redis(self.engine().client))
 
-    def _send(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> Send | None:
+    def _send(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> Send | None:
         policy = self.policy(broker, message)
         if policy is None:
             return None
@@ -264,7 +264,7 @@ class LockedSend:
     """One message's lock, taken by the script that enqueues it: a ``scalejobs.dispatch.guard.EnqueueGuard``."""
 
     locks: UniqueLocks
-    message: dramatiq.Message
+    message: dramatiq.Message[Any]
     send: Send
 
     def hand_to(self, broker: Any) -> None:

@@ -39,10 +39,10 @@ class Unique(dramatiq.Middleware):
         """Return the engine given at construction, or one on the configured Redis."""
         return self._engine or unique_jobs()
 
-    def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
+    def before_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor[..., Any]) -> None:
         self.locks.policies.declare(actor)
 
-    def ignores(self, actor: dramatiq.Actor) -> bool:
+    def ignores(self, actor: dramatiq.Actor[..., Any]) -> bool:
         """Tell whether ``actor``'s messages never hold a lock, so its hooks may be skipped (see ``scalejobs.dispatch.hooks``)."""
         return self.locks.policies.governs_none(actor)
 
@@ -53,25 +53,25 @@ class Unique(dramatiq.Middleware):
         """Wait until every release queued so far is sent."""
         return self.locks.flush(timeout)
 
-    def check_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def check_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> None:
         """Raise ``DuplicateJob`` if another message holds the lock now; take nothing."""
         veto = self.locks.check(broker, message)
         if veto is not None:
             raise veto
 
-    def check_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> list[EnqueueVeto | None]:
+    def check_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]]) -> list[EnqueueVeto | None]:
         """Tell, per message, whether another message holds its lock now, in one round trip; take nothing."""
         vetoes = self.locks.check_many(broker, messages)
         if vetoes.whole is not None:
             raise vetoes.whole
         return vetoes.each
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None) -> None:
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
         veto = self.locks.take(broker, message, delay)
         if veto is not None:
             raise veto
 
-    def before_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message], delay: int | None) -> list[EnqueueVeto | None]:
+    def before_enqueue_many(self, broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]], delay: int | None) -> list[EnqueueVeto | None]:
         """Take or renew the locks of a batch in one round trip; return each message's veto, if any."""
         vetoes = self.locks.take_many(broker, messages, delay)
         if vetoes.whole is not None:
