@@ -18,6 +18,10 @@ On the dispatch broker (sharing scalejobs' Redis) the lock is not taken in
 the hook: the broker gets a ``LockedSend``, whose script takes the lock and
 enqueues the message in one round trip (see ``scalejobs/dispatch/guard.py``);
 a refused message is not sent.
+
+Longer than most modules: each moment of a message's life (check, send,
+batch, start, end, skip, ack or nack) is a short method here, and the cases
+are easier to check side by side.
 """
 
 from __future__ import annotations
