@@ -32,15 +32,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, cast
 
 import redis
 from redis.commands.core import Script
 
 from ..clock import Clock, system_clock
+from ..kernel.lua import load_script, run_script_many
 from ..keys import KeySpace
-from ..scripting import run_script_many
 
 CALLBACKS = ("on_success", "on_complete", "on_death")
 # How long a fired callback may wait in ``due`` before a sweep sends it again.
@@ -125,10 +124,6 @@ class DeadJob:
 
 
 @functools.cache
-def _source(name: str) -> str:
-    return resources.files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
-
-
 class BatchEngine:
     """Open batches, count their jobs, settle each job's outcome, and report where they stand."""
 
@@ -140,7 +135,7 @@ class BatchEngine:
         self.clock = clock
         self.index_key = keys("index")
         self.due_key = keys("due")
-        self._scripts: dict[str, Script] = {name: client.register_script(_source(name)) for name in ("open", "add", "settle", "claim")}
+        self._scripts: dict[str, Script] = {name: load_script(client, __package__, name) for name in ("open", "add", "settle", "claim")}
 
     def open(self, batch_id: str, hold: str, *, create: dict[str, str] | None = None, parent: str | None = None) -> None:
         """Take the hold ``hold`` on the batch, creating it from ``create`` (description and callbacks) if given."""

@@ -1,7 +1,8 @@
 """The admin dashboard: queues, running jobs with progress, dead letters, workers, metrics.
 
 ``engine()`` builds the query API on the broker's Redis from the settings;
-other slices ask it, e.g. ``progress_of(message_ids)`` for the jobs a task runs.
+other slices ask it, e.g. ``progress_of(message_ids)`` for the jobs a task runs,
+or tell it, e.g. ``count_recovery(...)`` for the messages orphan recovery put back.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .engine import DashboardEngine
 from .running import progress
 from .values import Progress
 
-__all__ = ["DashboardEngine", "Progress", "declared_queues", "engine", "progress", "progress_of"]
+__all__ = ["DashboardEngine", "Progress", "count_recovery", "declared_queues", "engine", "progress", "progress_of"]
 
 
 def engine() -> DashboardEngine:
@@ -49,3 +50,9 @@ def declared_queues() -> set[str]:
 def progress_of(message_ids: Iterable[str]) -> dict[str, Progress | None]:
     """Return the progress of those ``message_ids`` running now on any worker."""
     return engine().progress_of(message_ids)
+
+
+def count_recovery(*, at: float, messages: int, delay: float | None) -> None:
+    """Add ``messages`` of a dead worker, put back at ``at`` and ``delay`` seconds after its death, to the per-minute metrics."""
+    retention = get_settings().dashboard.metrics_retention_hours * 3600
+    engine().throughput.count_recovery(at=at, messages=messages, delay=delay, retention_seconds=retention)

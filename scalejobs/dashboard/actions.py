@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..pages import Page, action, log_action
+from ..unique import release_lock
 from . import engine
 from .params import dead_letter_filter, queue_name
 from .queues import Outcome
@@ -38,15 +39,8 @@ def _report(request: HttpRequest, outcome: Outcome, done: str) -> None:
 
 
 def _release_unique_lock(message: QueuedMessage) -> None:
-    # Join with the unique slice: a deleted unique job must not keep others out until its lock expires.
-    try:
-        from ..unique import unique_jobs
-        from ..unique.middleware import MARK
-    except ImportError:
-        return
-    digest = message.options.get(MARK)
-    if digest:
-        unique_jobs().release(digest, message.message_id)
+    # A deleted unique job must not keep others out until its lock expires.
+    release_lock(message.message_id, message.options)
 
 
 def _named(message: QueuedMessage | None, redis_id: str) -> str:

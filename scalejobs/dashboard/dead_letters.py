@@ -1,9 +1,9 @@
 """Browse, retry and delete Dramatiq's dead letters, and keep each one's final failure.
 
-Dramatiq moves a failed message's stored payload to ``<queue>.XQ`` as it
+Dramatiq moves a failed message's stored payload to its dead letters as it
 was enqueued, so the payload carries at best the traceback of the attempt
-*before* the last. The Dashboard middleware records the final error under
-``failure:<redis id>`` as the message is dead-lettered, expiring with it.
+*before* the last. The final error is recorded as the message is
+dead-lettered (``scalejobs.kernel.dead_letters``), expiring with it.
 
 Pages read a range of the dead-letter zset (newest first). A filtered page
 reads ranges until it has a page of matches or has read ``SCAN_LIMIT``
@@ -13,7 +13,6 @@ queue in chunks, each chunk moved by one Lua call.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import cast
@@ -21,10 +20,11 @@ from typing import cast
 import redis
 
 from ..clock import Clock
+from ..kernel.dead_letters import DeadLetterFailures, Failure
+from ..kernel.lua import load_script
 from . import payloads
 from .keys import DashboardKeys
-from .scripts import script
-from .values import DeadLetter, DeadLetterFilter, Failure, Listing
+from .values import DeadLetter, DeadLetterFilter, Listing
 
 # Dead letters read per round trip when filtering or acting in bulk.
 CHUNK = 250
@@ -42,11 +42,12 @@ class DeadLetterStore:
         self.client = client
         self.keys = keys
         self.clock = clock
-        self._revive = script(client, "revive")
+        self.failures = DeadLetterFailures(client, keys.space)
+        self._revive = load_script(client, __package__, "revive")
 
     def count(self, queue: str) -> int:
         """Return how many messages of ``queue`` are dead-lettered."""
-        return int(self.client.zcard(self.keys.dead(queue)))
+        return int(self.client.zcard(self.keys.dramatiq.dead(queue)))
 
     def page(
         self, queue: str, *, start: int = 0, count: int = 50, match: DeadLetterFilter = DeadLetterFilter()
@@ -73,13 +74,13 @@ class DeadLetterStore:
 
     def message_ids(self, queue: str, redis_ids: Sequence[str]) -> list[str]:
         """Return the message id of each given dead letter, as the pages show it (a redis id for an unreadable one)."""
-        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        raws = self.client.hmget(self.keys.dramatiq.dead_messages(queue), list(redis_ids)) if redis_ids else []
         named = [payloads.parse(redis_id, raw, queue) for redis_id, raw in zip(redis_ids, raws)]
         return [message.message_id if message and message.message_id else f"(unreadable {redis_id})" for redis_id, message in zip(redis_ids, named)]
 
     def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Move the given dead letters back to their ready queue; return how many moved (never an unreadable one)."""
-        raws = self.client.hmget(self.keys.dead_messages(queue), list(redis_ids)) if redis_ids else []
+        raws = self.client.hmget(self.keys.dramatiq.dead_messages(queue), list(redis_ids)) if redis_ids else []
         return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if _readable(redis_id, raw, queue)])
 
     def delete(self, queue: str, redis_ids: Sequence[str]) -> int:
@@ -87,9 +88,9 @@ class DeadLetterStore:
         if not redis_ids:
             return 0
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.keys.dead(queue), *redis_ids)
-            pipe.hdel(self.keys.dead_messages(queue), *redis_ids)
-            pipe.delete(*(self.keys.failure(redis_id) for redis_id in redis_ids))
+            pipe.zrem(self.keys.dramatiq.dead(queue), *redis_ids)
+            pipe.hdel(self.keys.dramatiq.dead_messages(queue), *redis_ids)
+            pipe.delete(*(self.failures.key(redis_id) for redis_id in redis_ids))
             removed, _, _ = pipe.execute()
         return int(removed)
 
@@ -111,15 +112,14 @@ class DeadLetterStore:
 
     def record_failure(self, redis_id: str, failure: Failure, *, ttl_ms: int) -> None:
         """Keep why ``redis_id`` was dead-lettered, for as long as Dramatiq keeps the letter."""
-        record = {"error": failure.error, "traceback": failure.traceback, "failed_at": failure.failed_at, "worker": failure.worker}
-        self.client.set(self.keys.failure(redis_id), json.dumps(record), px=ttl_ms)
+        self.failures.record(redis_id, failure, ttl_ms=ttl_ms)
 
     def _letters(self, queue: str, first: int, last: int) -> list[DeadLetter]:
-        entries = cast(Entries, self.client.zrevrange(self.keys.dead(queue), first, last, withscores=True))
+        entries = cast(Entries, self.client.zrevrange(self.keys.dramatiq.dead(queue), first, last, withscores=True))
         return [letter for letter, _ in self._load(queue, entries)]
 
     def _chunks(self, queue: str) -> Iterator[list[tuple[DeadLetter, bytes | str]]]:
-        ids = cast(Entries, self.client.zrange(self.keys.dead(queue), 0, -1, withscores=True))
+        ids = cast(Entries, self.client.zrange(self.keys.dramatiq.dead(queue), 0, -1, withscores=True))
         for index in range(0, len(ids), CHUNK):
             yield self._load(queue, ids[index : index + CHUNK])
 
@@ -128,13 +128,14 @@ class DeadLetterStore:
             return []
         ids = [payloads.text(redis_id) for redis_id, _ in entries]
         with self.client.pipeline(transaction=False) as pipe:
-            pipe.hmget(self.keys.dead_messages(queue), ids)
-            pipe.mget([self.keys.failure(redis_id) for redis_id in ids])
+            pipe.hmget(self.keys.dramatiq.dead_messages(queue), ids)
+            pipe.mget([self.failures.key(redis_id) for redis_id in ids])
             raws, failures = pipe.execute()
         letters = []
         for redis_id, (_, score), raw, failure in zip(ids, entries, raws, failures):
             message = payloads.parse(redis_id, raw, queue) or payloads.corrupt(redis_id, queue, "its payload is missing")
-            letters.append((DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=_failure(failure)), raw or b""))
+            letter = DeadLetter(message=message, failed_at=min(max(score, 0.0), 1e14) / 1000, failure=self.failures.parse(failure))
+            letters.append((letter, raw or b""))
         return letters
 
     def _move(self, queue: str, found: list[tuple[str, bytes | str]]) -> int:
@@ -145,11 +146,11 @@ class DeadLetterStore:
         for redis_id, raw in found:
             new_id = str(uuid.uuid4())
             args += [redis_id, new_id, payloads.ready_again(raw, queue=queue, redis_id=new_id, now_ms=now_ms)]
-        keys = self.keys
+        dramatiq = self.keys.dramatiq
         moved = self._revive(
-            keys=[keys.dead(queue), keys.dead_messages(queue), keys.ready(queue), keys.ready_messages(queue)], args=args
+            keys=[dramatiq.dead(queue), dramatiq.dead_messages(queue), dramatiq.queue(queue), dramatiq.messages(queue)], args=args
         )
-        self.client.delete(*(keys.failure(redis_id) for redis_id, _ in found))
+        self.failures.forget([redis_id for redis_id, _ in found])
         return int(moved)
 
 
@@ -157,15 +158,3 @@ def _readable(redis_id: str, raw: bytes | str | None, queue: str) -> bool:
     message = payloads.parse(redis_id, raw, queue)
     return message is not None and not message.problem
 
-
-def _failure(raw: bytes | None) -> Failure | None:
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-        failed_at = data["failed_at"]
-        if isinstance(failed_at, bool) or not isinstance(failed_at, (int, float)) or not 0 <= failed_at <= 10**11:
-            failed_at = 0.0
-        return Failure(error=str(data["error"]), traceback=str(data["traceback"]), failed_at=failed_at, worker=str(data["worker"]))
-    except (ValueError, KeyError, TypeError):
-        return None

@@ -10,21 +10,10 @@ from __future__ import annotations
 
 import redis
 
+from ..kernel.dramatiq_keys import DramatiqKeys
+
 # Keys checked at most: the walk runs only after a page failed, but must stay bounded.
 SCAN_LIMIT = 10_000
-
-
-def expected_type(name: str) -> str:
-    """Return the Redis type Dramatiq gives the key ``name`` (without its namespace)."""
-    if name.startswith("__acks__."):
-        return "set"
-    if name == "__heartbeats__" or name.endswith(".XQ"):
-        return "zset"
-    if name.endswith(".msgs"):
-        return "hash"
-    if name.startswith("__"):
-        return ""  # another bookkeeping key (wake-ups): not checked
-    return "list"
 
 
 def wrong_type_key(client: redis.Redis, namespace: str) -> tuple[str, str, str] | None:
@@ -34,7 +23,7 @@ def wrong_type_key(client: redis.Redis, namespace: str) -> tuple[str, str, str] 
         if seen >= SCAN_LIMIT:
             return None
         name = key.decode(errors="replace") if isinstance(key, bytes) else key
-        wanted = expected_type(name[len(prefix) :])
+        wanted = DramatiqKeys.type_of(name[len(prefix) :])
         if not wanted:
             continue
         found = client.type(key)

@@ -19,7 +19,7 @@ TIMEOUT_SECONDS = 2.0
 
 def task_arn(environ: Mapping[str, str] = os.environ) -> str | None:
     """Return this container's ECS task ARN, or ``None`` outside ECS or when unreadable."""
-    from ..protection.agent import read_task_metadata
+    from ..protection import read_task_metadata
 
     uri = environ.get(METADATA_VARIABLE)
     if not uri:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import redis
 
 from ..clock import Clock, system_clock
+from ..kernel.dramatiq_keys import DramatiqKeys
 from ..keys import KeySpace
 from .dead_letters import DeadLetterStore
 from .keys import DashboardKeys
@@ -42,7 +43,7 @@ class DashboardEngine:
     ) -> None:
         self.clock = clock
         self.client = client
-        self.keys = DashboardKeys(space, namespace)
+        self.keys = DashboardKeys(space, DramatiqKeys(namespace))
         guard = 2 * heartbeat_seconds + SKIP_SLACK_SECONDS
         self.queues = QueueStore(client, self.keys, clock, guard_seconds=guard)
         self.dead_letters = DeadLetterStore(client, self.keys, clock)
@@ -62,7 +63,7 @@ class DashboardEngine:
         """Return the first key of the broker's namespace holding the wrong type: key, its type, the expected one."""
         from .diagnosis import wrong_type_key
 
-        return wrong_type_key(self.client, self.keys.namespace)
+        return wrong_type_key(self.client, self.keys.dramatiq.namespace)
 
     def progress_of(self, message_ids: Iterable[str]) -> dict[str, Progress | None]:
         """Return the progress of those ``message_ids`` that are running now.

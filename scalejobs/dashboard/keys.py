@@ -1,12 +1,9 @@
 """Name every Redis key the dashboard reads or writes, in one place.
 
-Dramatiq's Redis broker keeps, under its namespace (``dramatiq`` by default):
-
-- ``<ns>:<queue>``: list of redis message ids ready to fetch (LPOP from the left);
-- ``<ns>:<queue>.msgs``: hash id -> payload, for ready *and* fetched-but-unacked ids;
-- ``<ns>:<queue>.DQ`` / ``.DQ.msgs``: the same for delayed messages; workers fetch
-  these early and hold them in memory until due, so the hash is the true count;
-- ``<ns>:<queue>.XQ``: zset id -> dead-letter time (ms); ``.XQ.msgs``: hash id -> payload.
+Dramatiq's queue keys are built by ``scalejobs.kernel.dramatiq_keys.DramatiqKeys``
+(its module docstring lists them); the delayed messages' hash is the true
+count of a delay queue, since workers fetch delayed ids early and hold them
+in memory until due.
 
 The dashboard's own keys live in the same Redis, under ``<prefix>:dashboard``,
 so that its moves can be atomic with Dramatiq's:
@@ -18,40 +15,24 @@ so that its moves can be atomic with Dramatiq's:
 - ``actors``: hash ``processed:<actor>``/``failed:<actor>``/``seconds:<actor>`` -> running total;
 - ``skips``: zset ``<message id>|<retries>|<exempt redis id>`` -> expiry (ms), stale
   delayed copies workers must drop (see ``QueueStore.promote``);
-- ``failure:<redis id>``: JSON of a dead letter's final error, expiring with the dead letter.
+- ``failure:<redis id>``: a dead letter's final error, kept by ``scalejobs.kernel.dead_letters``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..kernel.dramatiq_keys import DramatiqKeys
 from ..keys import KeySpace
 
 
 @dataclass(frozen=True, slots=True)
 class DashboardKeys:
-    """Build Dramatiq's queue keys and the dashboard's own."""
+    """Build the dashboard's own keys, and hold Dramatiq's."""
 
     space: KeySpace
-    namespace: str
-
-    def ready(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}"
-
-    def ready_messages(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}.msgs"
-
-    def delayed(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}.DQ"
-
-    def delayed_messages(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}.DQ.msgs"
-
-    def dead(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}.XQ"
-
-    def dead_messages(self, queue: str) -> str:
-        return f"{self.namespace}:{queue}.XQ.msgs"
+    # Dramatiq's own keys, under the broker's namespace.
+    dramatiq: DramatiqKeys
 
     @property
     def queues(self) -> str:
@@ -74,6 +55,3 @@ class DashboardKeys:
     @property
     def skips(self) -> str:
         return self.space("skips")
-
-    def failure(self, redis_id: str) -> str:
-        return self.space("failure", redis_id)

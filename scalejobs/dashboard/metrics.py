@@ -26,9 +26,9 @@ from collections.abc import Mapping
 import redis
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from .keys import DashboardKeys
 from .payloads import text
-from .scripts import script
 from .values import ActorTotals, MinuteCount
 
 Counts = Mapping[int, tuple[int, int]]
@@ -121,7 +121,8 @@ class Throughput:
         with self.client.pipeline(transaction=True) as pipe:
             pipe.hincrby(key, "recovered", messages)
             if delay is not None:
-                script(self.client, "longest")(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
+                longest = load_script(self.client, __package__, "longest")
+                longest(keys=[key], args=["recovery_delay_ms", max(0, int(delay * 1000))], client=pipe)
             pipe.expire(key, retention_seconds)
             pipe.execute()
 

@@ -24,12 +24,13 @@ from ..conf import get_settings
 from ..encryption.engine import redact_traceback
 from ..encryption.message import is_sealed
 from ..errors import UndecryptableArguments
+from ..kernel.dead_letters import Failure, dead_message_ttl_ms
+from ..kernel.dramatiq_keys import is_delay_queue
 from .engine import DashboardEngine
 from .heartbeat import Heartbeat, Identity
 from .metrics import MinuteCounter
 from .payloads import ENQUEUED_AT
 from .running import RunningJobs
-from .values import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class Dashboard(dramatiq.Middleware):
         settings = get_settings().dashboard
         if not settings.metrics:
             self.counter = None
-        queues = [name for name in worker.consumers if not name.endswith(".DQ")]
+        queues = [name for name in worker.consumers if not is_delay_queue(name)]
         self.heartbeat = Heartbeat(
             board=self.engine.workers,
             identity=Identity.of_this_process(queues=queues, threads=worker.worker_threads, clock=system_clock),
@@ -108,7 +109,7 @@ class Dashboard(dramatiq.Middleware):
         failure = Failure.of(exception, failed_at=system_clock(), worker=worker)
         if is_sealed(message) and not isinstance(exception, UndecryptableArguments):
             failure = dataclasses.replace(failure, error=redact_traceback(failure.error), traceback=redact_traceback(failure.traceback))
-        ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
+        ttl_ms = dead_message_ttl_ms(broker)
         try:
             self.engine.dead_letters.record_failure(message.options.get("redis_message_id", ""), failure, ttl_ms=ttl_ms)
         except redis.RedisError as error:
@@ -118,7 +119,7 @@ class Dashboard(dramatiq.Middleware):
         """Keep why a message no worker could read was dead-lettered (the dispatch consumer's hook)."""
         worker = f"{socket.gethostname()}:{os.getpid()}"
         failure = Failure(error=f"UndecodableMessage: {reason}", traceback="", failed_at=system_clock(), worker=worker)
-        ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
+        ttl_ms = dead_message_ttl_ms(broker)
         try:
             self.engine.dead_letters.record_failure(redis_id, failure, ttl_ms=ttl_ms)
         except redis.RedisError as error:

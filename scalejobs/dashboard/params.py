@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.http import Http404, QueryDict
 
 from ..conf import get_settings
+from ..kernel.dramatiq_keys import is_derived_queue
 from .values import DeadLetterFilter
 
 # Dramatiq's own rule for queue names; anything else in a URL is not a queue.
@@ -16,7 +17,7 @@ QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")
 
 def queue_name(name: str) -> str:
     """Return ``name`` if it can name a Dramatiq queue, else answer 404."""
-    if not QUEUE_NAME.fullmatch(name) or name.endswith((".DQ", ".XQ")):
+    if not QUEUE_NAME.fullmatch(name) or is_derived_queue(name):
         raise Http404(f"{name!r} is not a queue name")
     return name
 

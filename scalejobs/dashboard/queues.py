@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 import redis
 
 from ..clock import Clock
+from ..kernel.dramatiq_keys import is_delay_queue
+from ..kernel.lua import load_script
 from . import payloads
 from .keys import DashboardKeys
-from .scripts import script
 from .values import Listing, QueuedMessage, QueueSummary
 
 # How long a skip entry outlives the due time of the copy it stops.
@@ -79,30 +80,30 @@ class QueueStore:
         self.clock = clock
         # A held delayed message due within this many seconds is left alone.
         self.guard_seconds = guard_seconds
-        self._discard = script(client, "discard")
-        self._promote = script(client, "promote")
-        self._cancel = script(client, "cancel")
+        self._discard = load_script(client, __package__, "discard")
+        self._promote = load_script(client, __package__, "promote")
+        self._cancel = load_script(client, __package__, "cancel")
 
     def names(self, declared: Iterable[str] = ()) -> list[str]:
         """Return the queues workers have consumed, plus ``declared`` ones, sorted."""
         known = {payloads.text(name) for name in self.client.smembers(self.keys.queues)}
-        return sorted(known.union(name for name in declared if not name.endswith(".DQ")))
+        return sorted(known.union(name for name in declared if not is_delay_queue(name)))
 
     def summaries(self, names: Sequence[str]) -> list[QueueSummary]:
         """Return the counts and latency of each queue, in two round trips."""
         keys = self.keys
         with self.client.pipeline(transaction=False) as pipe:
             for name in names:
-                pipe.llen(keys.ready(name))
-                pipe.hlen(keys.ready_messages(name))
-                pipe.hlen(keys.delayed_messages(name))
-                pipe.zcard(keys.dead(name))
-                pipe.lindex(keys.ready(name), 0)
+                pipe.llen(keys.dramatiq.queue(name))
+                pipe.hlen(keys.dramatiq.messages(name))
+                pipe.hlen(keys.dramatiq.delayed_messages(name))
+                pipe.zcard(keys.dramatiq.dead(name))
+                pipe.lindex(keys.dramatiq.queue(name), 0)
             counts = pipe.execute()
         rows = [counts[index : index + 5] for index in range(0, len(counts), 5)]
         with self.client.pipeline(transaction=False) as pipe:
             for name, row in zip(names, rows):
-                pipe.hget(keys.ready_messages(name), row[4] or b"")
+                pipe.hget(keys.dramatiq.messages(name), row[4] or b"")
             oldest = pipe.execute()
         summaries = []
         for name, (ready, stored, delayed, dead, first), raw in zip(names, rows, oldest):
@@ -123,10 +124,10 @@ class QueueStore:
         """Return ``count`` ready messages from position ``start`` (0 = next to run)."""
         start = max(0, start)
         with self.client.pipeline(transaction=False) as pipe:
-            pipe.llen(self.keys.ready(queue))
-            pipe.lrange(self.keys.ready(queue), start, start + count - 1)
+            pipe.llen(self.keys.dramatiq.queue(queue))
+            pipe.lrange(self.keys.dramatiq.queue(queue), start, start + count - 1)
             total, ids = pipe.execute()
-        messages = self._load(self.keys.ready_messages(queue), ids, queue)
+        messages = self._load(self.keys.dramatiq.messages(queue), ids, queue)
         following = start + count
         return Listing(items=tuple(messages), total=total, next_cursor=str(following) if following < total else None)
 
@@ -136,7 +137,7 @@ class QueueStore:
         Delayed messages have no order in Redis, so pages follow an HSCAN
         cursor; a message may show on two pages if the hash grows meanwhile.
         """
-        key = self.keys.delayed_messages(queue)
+        key = self.keys.dramatiq.delayed_messages(queue)
         with self.client.pipeline(transaction=False) as pipe:
             pipe.hlen(key)
             pipe.hscan(key, int(cursor or 0), count=count)
@@ -147,12 +148,12 @@ class QueueStore:
 
     def message(self, queue: str, redis_id: str, *, delayed: bool = False) -> QueuedMessage | None:
         """Return one ready (or delayed) message, or ``None`` when it is gone."""
-        key = self.keys.delayed_messages(queue) if delayed else self.keys.ready_messages(queue)
+        key = self.keys.dramatiq.delayed_messages(queue) if delayed else self.keys.dramatiq.messages(queue)
         return payloads.parse(redis_id, self.client.hget(key, redis_id), queue)
 
     def delete_ready(self, queue: str, redis_id: str) -> Outcome:
         """Delete a ready message that no worker has fetched yet."""
-        removed = self._discard(keys=[self.keys.ready(queue), self.keys.ready_messages(queue)], args=[redis_id])
+        removed = self._discard(keys=[self.keys.dramatiq.queue(queue), self.keys.dramatiq.messages(queue)], args=[redis_id])
         return Outcome.DONE if removed else Outcome.GONE
 
     def promote(self, queue: str, redis_id: str) -> Outcome:
@@ -164,10 +165,10 @@ class QueueStore:
         new_id = str(uuid.uuid4())
         result = self._promote(
             keys=[
-                self.keys.delayed(queue),
-                self.keys.delayed_messages(queue),
-                self.keys.ready(queue),
-                self.keys.ready_messages(queue),
+                self.keys.dramatiq.delayed(queue),
+                self.keys.dramatiq.delayed_messages(queue),
+                self.keys.dramatiq.queue(queue),
+                self.keys.dramatiq.messages(queue),
                 self.keys.skips,
             ],
             args=[
@@ -188,7 +189,7 @@ class QueueStore:
             return Outcome.GONE
         now_ms = int(self.clock() * 1000)
         result = self._cancel(
-            keys=[self.keys.delayed(queue), self.keys.delayed_messages(queue), self.keys.skips],
+            keys=[self.keys.dramatiq.delayed(queue), self.keys.dramatiq.delayed_messages(queue), self.keys.skips],
             args=[
                 redis_id,
                 skip_member(message.message_id, message.retries),
@@ -199,7 +200,7 @@ class QueueStore:
         return _outcome(result)
 
     def _delayed(self, queue: str, redis_id: str) -> tuple[QueuedMessage | None, bytes | str | None]:
-        raw = self.client.hget(self.keys.delayed_messages(queue), redis_id)
+        raw = self.client.hget(self.keys.dramatiq.delayed_messages(queue), redis_id)
         return payloads.parse(redis_id, raw, queue), raw
 
     def _due_soon(self, message: QueuedMessage, now_ms: int) -> int:

@@ -22,10 +22,10 @@ def leader_line() -> str:
 def protection_line(now: float) -> str:
     """Return how many ECS tasks are protected and which, or ``n/a`` without the protection slice."""
     try:
-        from ..protection.runtime import ledger
+        from ..protection import protected_tasks
     except ImportError:
         return "n/a"
-    tasks = ledger().tasks()
+    tasks = protected_tasks()
     protected = [task.task_arn.rsplit("/", 1)[-1] for task in tasks if task.protected_at(now)]
     listed = f" ({', '.join(protected)})" if protected else ""
     return f"{len(protected)} of {len(tasks)} ECS tasks protected{listed}"

@@ -6,10 +6,11 @@ touches Redis, Django or Dramatiq.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from ..kernel.dead_letters import Failure
 
 T = TypeVar("T")
 
@@ -117,25 +118,6 @@ class QueuedMessage:
     def last_error(self) -> str:
         """Return the last line of the previous attempt's traceback, e.g. ``ValueError: bad``."""
         return last_line(self.traceback)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Failure:
-    """Why a message was dead-lettered, as the worker saw it."""
-
-    error: str
-    traceback: str
-    failed_at: float
-    worker: str
-
-    @classmethod
-    def of(cls, exception: BaseException | None, *, failed_at: float, worker: str) -> Failure:
-        """Describe ``exception`` (``None`` when a middleware failed the message without one)."""
-        if exception is None:
-            return cls(error="dead-lettered without an exception", traceback="", failed_at=failed_at, worker=worker)
-        error = traceback.format_exception_only(exception)[-1].strip()
-        text = "".join(traceback.format_exception(exception, limit=30))
-        return cls(error=error, traceback=text, failed_at=failed_at, worker=worker)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

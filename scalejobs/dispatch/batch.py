@@ -6,9 +6,10 @@ message; any other error is logged and ignored. Two things differ from a
 loop of ``enqueue``:
 
 - a middleware that defines ``before_enqueue_many(broker, messages, delay)``
+  (``scalejobs.kernel.hooks.EnqueuesMany``)
   gets the whole batch in one call and returns, per message, its veto or
   ``None``: that is how the unique locks of a batch are taken in one round
-  trip (see ``scalejobs/unique/middleware.py``);
+  trip (see ``scalejobs/unique/locks.py``);
 - middleware that keep Dramatiq's no-op hooks are not called at all (see
   ``hooks``).
 
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 import dramatiq
 from dramatiq.middleware import MiddlewareError
 
+from ..kernel.hooks import enqueue_hooks
 from .hooks import listeners
 
 logger = logging.getLogger(__name__)
@@ -42,9 +44,9 @@ def before_enqueue_all(
         live = [index for index, message in enumerate(kept) if message is not None]
         if not live:
             break
-        batch_hook = getattr(middleware, "before_enqueue_many", None)
-        if batch_hook is not None:
-            vetoes = batch_hook(broker, [kept[index] for index in live], delay)
+        batch = enqueue_hooks(broker.middleware).batch_enqueue(middleware)
+        if batch is not None:
+            vetoes = batch.before_enqueue_many(broker, [message for message in kept if message is not None], delay)
         else:
             vetoes = [_before_one(broker, middleware, kept[index], delay) for index in live]  # type: ignore[arg-type]
         for index, veto in zip(live, vetoes, strict=True):

@@ -30,7 +30,7 @@ from dramatiq.common import current_millis, dq_name
 from dramatiq.middleware import MiddlewareError
 from redis.commands.core import Script
 
-from ..scripting import run_scripts
+from ..kernel.lua import run_scripts
 
 from .batch import after_enqueue_all, before_enqueue_all
 from .consumer import PushConsumer

@@ -10,10 +10,9 @@ deploy, a maintenance redelivery) is still found.
 
 Keys, under the broker's namespace ``<ns>`` (``dramatiq`` by default):
 
-- Dramatiq's own, written exactly as Dramatiq writes them: ``<ns>:<queue>``
-  (list of redis message ids), ``<ns>:<queue>.msgs`` (hash id -> payload),
-  ``<ns>:__acks__.<broker id>.<queue>`` (set of fetched, unacked ids) and
-  ``<ns>:__heartbeats__`` (zset broker id -> last call in ms);
+- Dramatiq's own, written exactly as Dramatiq writes them: a queue's ready
+  list and payload hash, a broker's ack set and the heartbeats, named by
+  ``scalejobs.kernel.dramatiq_keys.DramatiqKeys``;
 - owned here: ``<ns>:__wakeups__.<queue>``, a list holding at most one
   token. The ``__`` prefix marks it as bookkeeping, like Dramatiq's keys.
 """
@@ -21,18 +20,13 @@ Keys, under the broker's namespace ``<ns>`` (``dramatiq`` by default):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any
 
 import redis
-from dramatiq.common import q_name
 from redis.commands.core import Script
 
-from ..scripting import run_scripts
-
-
-def _script(client: redis.Redis, name: str) -> redis.commands.core.Script:
-    return client.register_script(resources.files(__package__).joinpath("lua", f"{name}.lua").read_text())
+from ..kernel.dramatiq_keys import DramatiqKeys
+from ..kernel.lua import load_script, run_scripts
 
 
 class PushQueues:
@@ -41,27 +35,15 @@ class PushQueues:
     def __init__(self, client: redis.Redis, namespace: str) -> None:
         self.client = client
         self.namespace = namespace
-        self._enqueue = _script(client, "enqueue")
-        self._fetch = _script(client, "fetch")
-        self._bury = _script(client, "bury")
-        self._wake = _script(client, "wake")
-
-    def queue_key(self, queue_name: str) -> str:
-        """Return the list of ready ids of ``queue_name``."""
-        return f"{self.namespace}:{queue_name}"
+        self.keys = DramatiqKeys(namespace)
+        self._enqueue = load_script(client, __package__, "enqueue")
+        self._fetch = load_script(client, __package__, "fetch")
+        self._bury = load_script(client, __package__, "bury")
+        self._wake = load_script(client, __package__, "wake")
 
     def wakeup_key(self, queue_name: str) -> str:
         """Return the list idle consumers of ``queue_name`` block on."""
         return f"{self.namespace}:__wakeups__.{queue_name}"
-
-    def acks_key(self, broker_id: str, queue_name: str) -> str:
-        """Return the set of ids ``broker_id`` fetched from ``queue_name`` and has not acked."""
-        return f"{self.namespace}:__acks__.{broker_id}.{queue_name}"
-
-    @property
-    def heartbeats_key(self) -> str:
-        """Return the zset of broker ids by time of their last call."""
-        return f"{self.namespace}:__heartbeats__"
 
     def enqueue(self, queue_name: str, message_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> None:
         """Append one message to ``queue_name`` and leave a token if there is none."""
@@ -90,8 +72,7 @@ class PushQueues:
         ]
 
     def _enqueue_keys(self, queue_name: str) -> list[str]:
-        queue = self.queue_key(queue_name)
-        return [queue, f"{queue}.msgs", self.heartbeats_key, self.wakeup_key(queue_name)]
+        return [self.keys.queue(queue_name), self.keys.messages(queue_name), self.keys.heartbeats, self.wakeup_key(queue_name)]
 
     def fetch(
         self, queue_name: str, count: int, *, broker_id: str, now_ms: int, acked: Sequence[str] = ()
@@ -101,12 +82,11 @@ class PushQueues:
         ``count=0`` only acks. An ack is Dramatiq's: the id leaves the ack
         set and its payload is deleted.
         """
-        queue = self.queue_key(queue_name)
         keys = [
-            queue,
-            f"{queue}.msgs",
-            self.acks_key(broker_id, queue_name),
-            self.heartbeats_key,
+            self.keys.queue(queue_name),
+            self.keys.messages(queue_name),
+            self.keys.acks(broker_id, queue_name),
+            self.keys.heartbeats,
             self.wakeup_key(queue_name),
         ]
         ids, payloads = self._fetch(keys=keys, args=[count, now_ms, broker_id, *acked])
@@ -114,11 +94,14 @@ class PushQueues:
 
     def bury(self, queue_name: str, redis_id: str, payload: bytes, *, broker_id: str, now_ms: int) -> bool:
         """Dead-letter the fetched message ``redis_id`` with ``payload`` as its stored bytes; return whether it moved."""
-        queue = self.queue_key(queue_name)
-        dead = self.queue_key(q_name(queue_name)) + ".XQ"
-        keys = [self.acks_key(broker_id, queue_name), f"{queue}.msgs", dead, f"{dead}.msgs"]
+        keys = [
+            self.keys.acks(broker_id, queue_name),
+            self.keys.messages(queue_name),
+            self.keys.dead(queue_name),
+            self.keys.dead_messages(queue_name),
+        ]
         return bool(self._bury(keys=keys, args=[redis_id, now_ms, payload]))
 
     def wake(self, queue_name: str) -> bool:
         """Leave a token if ``queue_name`` holds messages and has none; return whether one was left."""
-        return bool(self._wake(keys=[self.queue_key(queue_name), self.wakeup_key(queue_name)]))
+        return bool(self._wake(keys=[self.keys.queue(queue_name), self.wakeup_key(queue_name)]))

@@ -6,7 +6,7 @@ The broker then sends the message through the guard's script, which does
 the middleware's work and the enqueue in one atomic call, and the guard
 reads the reply: it raises a ``MiddlewareError`` (a veto) when the script
 refused the message, which was then not sent. The unique lock is the one
-guard today (``scalejobs/unique/middleware.py``).
+guard today (``scalejobs/unique/locks.py``).
 
 The guard's script gets the keys and arguments of the broker's own
 one-message enqueue (``PushQueues.enqueue_call``) and must do exactly what

@@ -24,6 +24,7 @@ import redis
 from django.db import transaction
 
 from ..errors import BrokerUnavailable, DuplicateJob
+from ..kernel.hooks import ChecksEnqueue, enqueue_hooks
 from .enqueue import Delay, _commit_alias, _milliseconds, _send
 from .payload import check_arguments
 
@@ -91,19 +92,18 @@ def _send_many(broker: dramatiq.Broker, messages: list[dramatiq.Message], delay_
 
 def _duplicates_now(broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> list[bool]:
     duplicates = [False] * len(messages)
-    for middleware in broker.middleware:
-        check_many = getattr(middleware, "check_enqueue_many", None)
-        if check_many is not None:
-            found = check_many(broker, messages)
-        elif hasattr(middleware, "check_enqueue"):
-            found = [_check_one(middleware, broker, message) for message in messages]
-        else:
-            continue
+    hooks = enqueue_hooks(broker.middleware)
+    for middleware in hooks.batch_checks:
+        found = middleware.check_enqueue_many(broker, messages)
         duplicates = [seen or veto is not None for seen, veto in zip(duplicates, found, strict=True)]
+    for single in hooks.checks:
+        if hooks.batch_check(single) is None:
+            checked = [_check_one(single, broker, message) for message in messages]
+            duplicates = [seen or veto is not None for seen, veto in zip(duplicates, checked, strict=True)]
     return duplicates
 
 
-def _check_one(middleware: Any, broker: dramatiq.Broker, message: dramatiq.Message) -> DuplicateJob | None:
+def _check_one(middleware: ChecksEnqueue, broker: dramatiq.Broker, message: dramatiq.Message) -> DuplicateJob | None:
     try:
         middleware.check_enqueue(broker, message)
     except DuplicateJob as duplicate:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ..conf import get_settings
 from ..errors import BrokerUnavailable, DuplicateJob
+from ..kernel.hooks import enqueue_hooks
 from .payload import check_arguments
 
 Delay = int | float | dt.timedelta
@@ -86,13 +87,11 @@ def _send(broker: dramatiq.Broker, message: dramatiq.Message, delay_ms: int | No
 
 
 def _duplicate_now(broker: dramatiq.Broker, message: dramatiq.Message) -> bool:
-    for middleware in broker.middleware:
-        check = getattr(middleware, "check_enqueue", None)
-        if check is not None:
-            try:
-                check(broker, message)
-            except DuplicateJob:
-                return True
+    for middleware in enqueue_hooks(broker.middleware).checks:
+        try:
+            middleware.check_enqueue(broker, message)
+        except DuplicateJob:
+            return True
     return False
 
 

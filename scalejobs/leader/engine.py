@@ -22,10 +22,10 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 
 
@@ -81,10 +81,6 @@ class LeaderChange:
     previous_pid: int | None = None
 
 
-def _script(client: Any, name: str) -> Any:
-    return client.register_script(resources.files(__package__).joinpath("lua", name).read_text())
-
-
 class LeaderLease:
     """Bid for, renew, release and read the leader lease."""
 
@@ -104,9 +100,9 @@ class LeaderLease:
         self.lease_key = keys("lease")
         self.changes_key = keys("changes")
         self.channel = keys("released")
-        self._acquire = _script(client, "acquire.lua")
-        self._renew = _script(client, "renew.lua")
-        self._release = _script(client, "release.lua")
+        self._acquire = load_script(client, __package__, "acquire")
+        self._renew = load_script(client, __package__, "renew")
+        self._release = load_script(client, __package__, "release")
 
     def bid(self, candidate: Candidate) -> Bid:
         """Take the lease if it is free or lapsed (renew it if already held); say who holds it."""

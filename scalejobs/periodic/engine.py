@@ -29,10 +29,10 @@ import json
 import logging
 import math
 from collections.abc import Callable, Iterable
-from importlib import resources
 from typing import Any
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 from .records import Entry, EntryState, Pause, TickRecord, TickStatus
 from .schedules import count_ticks
@@ -52,10 +52,6 @@ ERROR_CHARS = 200
 
 #: Send one message of ``entry`` for ``tick`` (``None`` for "run now"); return its message id.
 Send = Callable[[Entry, int | None], str | None]
-
-
-def _script(client: Any, name: str) -> Any:
-    return client.register_script(resources.files(__package__).joinpath("lua", name).read_text())
 
 
 class PeriodicScheduler:
@@ -80,8 +76,8 @@ class PeriodicScheduler:
         self.catch_up_seconds = catch_up_seconds
         self.history_length = history
         self.claim_seconds = int(2 * (catch_up_seconds + GRACE_SECONDS) + 60)
-        self._claim = _script(client, "claim.lua")
-        self._advance = _script(client, "advance.lua")
+        self._claim = load_script(client, __package__, "claim")
+        self._advance = load_script(client, __package__, "advance")
 
     def run_due(
         self,

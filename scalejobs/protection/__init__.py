@@ -6,3 +6,17 @@
 (``agent``) or boto3 (``ecs_api``); ``scalejobs.testing.ecs_agent`` is a local ECS agent for
 tests and the demo; ``views`` is the "Protected tasks" admin page.
 """
+
+from __future__ import annotations
+
+from .agent import read_task_metadata
+from .ledger import TaskView
+
+__all__ = ["protected_tasks", "read_task_metadata"]
+
+
+def protected_tasks() -> list[TaskView]:
+    """Return every ECS task running workers, with its protection and jobs, as the shared ledger holds them now."""
+    from .runtime import ledger
+
+    return ledger().tasks()

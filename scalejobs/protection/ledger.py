@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import redis
 
 from ..errors import StoreUnavailable
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 from .state import StateChange
 
 ACTIONS = ("none", "enable", "disable", "wait")
-
-
-def _script(client: redis.Redis, name: str) -> Any:
-    return client.register_script(resources.files(__package__).joinpath("lua").joinpath(name).read_text())
 
 
 def _text(value: bytes | str) -> str:
@@ -105,9 +101,9 @@ class TaskLedger:
         self.client = client
         self.keys = keys
         self.history_length = history_length
-        self._sync = _script(client, "sync.lua")
-        self._record = _script(client, "record.lua")
-        self._leave = _script(client, "leave.lua")
+        self._sync = load_script(client, __package__, "sync")
+        self._record = load_script(client, __package__, "record")
+        self._leave = load_script(client, __package__, "leave")
 
     def _task_keys(self, task: str) -> dict[str, str]:
         return {part: self.keys("task", task, part) for part in ("alive", "state", "procs", "leases", "jobs", "history", "lock")}

@@ -33,8 +33,8 @@ from typing import cast
 import redis
 
 from ..clock import Clock, system_clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
-from .scripts import script
 from .values import Death, Endangered, Poisoned
 
 # How long a message's death count outlives its last death.
@@ -59,7 +59,7 @@ class DeliveryLedger:
         self.deaths_key = keys("deaths")
         self.last_death_key = keys("deaths", "last")
         self.poisoned_key = keys("poisoned")
-        self._bury = script(client, "bury")
+        self._bury = load_script(client, __package__, "bury")
 
     def track(self, broker_id: str, started: Sequence[Started], ended: Sequence[str]) -> None:
         """Record deliveries ``broker_id`` started (then those it ended), in one call."""

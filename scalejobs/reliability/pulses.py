@@ -36,8 +36,8 @@ from typing import cast
 
 import redis
 
+from ..kernel.lua import load_script
 from ..keys import KeySpace
-from .scripts import script
 
 # How long a process's record outlives its last pulse: long enough for any recovery to read it.
 PROCESS_TTL_SECONDS = 3600
@@ -74,7 +74,7 @@ class Pulses:
         self.ttl_ms = ttl_seconds * 1000
         self.pulses_key = keys("pulses")
         self.known_key = keys("queues")
-        self._pulse = script(client, "pulse")
+        self._pulse = load_script(client, __package__, "pulse")
 
     def process_key(self, broker_id: str) -> str:
         """Return the hash that describes ``broker_id``'s process."""

@@ -54,9 +54,10 @@ from dataclasses import dataclass
 import redis
 
 from ..clock import Clock, system_clock
+from ..kernel.dramatiq_keys import DramatiqKeys, canonical_queue, delay_queue
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 from .pulses import Pulses
-from .scripts import script
 from .values import Recovery, RecoveryPass, RecoveryStats
 
 # Ids read per round trip when looking for overdue delayed messages.
@@ -94,6 +95,7 @@ class OrphanRecovery:
         """Work on the Dramatiq keys under ``namespace``; ``clock`` must be the clock workers heartbeat with."""
         self.client = client
         self.namespace = namespace
+        self.dramatiq = DramatiqKeys(namespace)
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
         self.silence_ms = silence_ms
         self.clock = clock
@@ -102,9 +104,9 @@ class OrphanRecovery:
         self._uptime = redis_uptime or self._redis_uptime
         self.stats_key = keys("recovery", "stats")
         self.history_key = keys("recovery", "history")
-        self.heartbeats_key = f"{namespace}:__heartbeats__"
-        self._recover = script(client, "recover")
-        self._restore = script(client, "restore")
+        self.heartbeats_key = self.dramatiq.heartbeats
+        self._recover = load_script(client, __package__, "recover")
+        self._restore = load_script(client, __package__, "restore")
 
     def silent(self, grace: float = 0.0) -> Silent:
         """Return the pulsing processes silent ``silence_ms`` (plus ``grace`` seconds) now, on Redis time.
@@ -173,7 +175,7 @@ class OrphanRecovery:
         dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
         known: set[str] = set()
         if dead:
-            known = self.pulses.known_queues() | set(queues) | {f"{_canonical(queue)}.DQ" for queue in queues}
+            known = self.pulses.known_queues() | set(queues) | {delay_queue(queue) for queue in queues}
         alive = self.pulses.alive(self.silence_ms, self.pulses.now()) if dead else set()
         # A process that pulses is judged by its pulse alone: alive now, or recovered by run_silent.
         for worker in (worker for worker in dead if worker not in alive):
@@ -187,7 +189,7 @@ class OrphanRecovery:
                 if recovery.messages:
                     recoveries.append(recovery)
         live = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf")]
-        recoveries += self._restore_stranded(live, sorted({_canonical(queue) for queue in queues}), now)
+        recoveries += self._restore_stranded(live, sorted({canonical_queue(queue) for queue in queues}), now)
         return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
 
     def leave(self, worker: str) -> bool:
@@ -286,8 +288,13 @@ class OrphanRecovery:
     ) -> tuple[Recovery, list[tuple[str, str]]] | None:
         keys = [liveness, self.heartbeats_key, self.pulses.presumed_key(worker), self.stats_key, self.history_key]
         for queue in queues:
-            dead = f"{self.namespace}:{_canonical(queue)}.XQ"
-            keys += [self._acks(worker, queue), f"{self.namespace}:{queue}", f"{self.namespace}:{queue}.msgs", dead, f"{dead}.msgs"]
+            keys += [
+                self._acks(worker, queue),
+                self.dramatiq.queue(queue),
+                self.dramatiq.messages(queue),
+                self.dramatiq.dead(queue),
+                self.dramatiq.dead_messages(queue),
+            ]
         presumed_ttl = PRESUMED_TTL_MS if by == "pulse" else 0
         reply = self._recover(keys=keys, args=[worker, cutoff, now, self.history, len(queues), by, presumed_ttl, *queues, *poison])
         if reply == -1:
@@ -299,30 +306,30 @@ class OrphanRecovery:
         return Recovery(at=now / 1000, worker=worker, kind=DEAD_WORKER, queues=moved, delay=seconds, by=by), poisoned
 
     def _restore_stranded(self, workers: list[str], queues: list[str], now: int) -> list[Recovery]:
-        held = [(worker, f"{queue}.DQ") for worker in workers for queue in queues]
+        held = [(worker, delay_queue(queue)) for worker in workers for queue in queues]
         if not held:
             return []
         with self.client.pipeline(transaction=False) as pipe:
-            for worker, delay_queue in held:
-                pipe.scard(self._acks(worker, delay_queue))
+            for worker, delayed in held:
+                pipe.scard(self._acks(worker, delayed))
             sizes = pipe.execute()
         recoveries = []
-        for (worker, delay_queue), size in zip(held, sizes, strict=True):
+        for (worker, delayed), size in zip(held, sizes, strict=True):
             if not size:
                 continue
-            overdue = self._overdue(worker, delay_queue, now)
+            overdue = self._overdue(worker, delayed, now)
             if not overdue:
                 continue
             keys = [
-                self._acks(worker, delay_queue),
-                f"{self.namespace}:{delay_queue}",
-                f"{self.namespace}:{delay_queue}.msgs",
+                self._acks(worker, delayed),
+                self.dramatiq.queue(delayed),
+                self.dramatiq.messages(delayed),
                 self.stats_key,
                 self.history_key,
             ]
-            moved = int(self._restore(keys=keys, args=[worker, delay_queue, now, self.history, *overdue]))
+            moved = int(self._restore(keys=keys, args=[worker, delayed, now, self.history, *overdue]))
             if moved:
-                recoveries.append(Recovery(at=now / 1000, worker=worker, kind=STRANDED, queues={delay_queue: moved}))
+                recoveries.append(Recovery(at=now / 1000, worker=worker, kind=STRANDED, queues={delayed: moved}))
         return recoveries
 
     def _overdue(self, worker: str, delay_queue: str, now: int) -> list[str]:
@@ -331,7 +338,7 @@ class OrphanRecovery:
         overdue = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            payloads = self.client.hmget(f"{self.namespace}:{delay_queue}.msgs", chunk)
+            payloads = self.client.hmget(self.dramatiq.messages(delay_queue), chunk)
             for redis_id, payload in zip(chunk, payloads, strict=True):
                 eta = _eta(payload)
                 if payload is None or (eta is not None and eta + self.heartbeat_timeout_ms < now):
@@ -339,14 +346,10 @@ class OrphanRecovery:
         return overdue
 
     def _acks(self, worker: str, queue: str) -> str:
-        return f"{self.namespace}:__acks__.{worker}.{queue}"
+        return self.dramatiq.acks(worker, queue)
 
     def _redis_uptime(self) -> float:
         return float(self.client.info("server")["uptime_in_seconds"])
-
-
-def _canonical(queue: str) -> str:
-    return queue[: -len(".DQ")] if queue.endswith(".DQ") else queue
 
 
 def _eta(payload: bytes | None) -> int | None:

@@ -12,6 +12,7 @@ import redis
 
 from ..conf import get_settings
 from ..errors import ConfigurationError
+from ..kernel.dead_letters import Failure, dead_letter_failures, dead_message_ttl_ms
 from . import delivery_ledger, orphan_recovery
 from .deliveries import DeliveryLedger
 from .guard import DeliveryGuard, PoisonMessage
@@ -87,11 +88,10 @@ def _free_slots(process: str) -> None:
 
 def _count_in_dashboard(result: RecoveryPass) -> None:
     """Add the recovered messages and their delays to the dashboard's per-minute metrics."""
-    from ..dashboard import engine
+    from ..dashboard import count_recovery
 
-    retention = get_settings().dashboard.metrics_retention_hours * 3600
     for recovery in result.recoveries:
-        engine().throughput.count_recovery(at=recovery.at, messages=recovery.messages, delay=recovery.delay, retention_seconds=retention)
+        count_recovery(at=recovery.at, messages=recovery.messages, delay=recovery.delay)
 
 
 def _poisoned(ledger: DeliveryLedger | None, broker: dramatiq.Broker, death: Death) -> None:
@@ -103,11 +103,7 @@ def _poisoned(ledger: DeliveryLedger | None, broker: dramatiq.Broker, death: Dea
         if ledger is not None:
             ledger.record_poisoned(Poisoned(message_id=death.message_id, actor=death.actor, queue=death.queue, deaths=death.deaths, at=time.time()))
             ledger.forget(death.message_id)
-        from ..dashboard import engine
-        from ..dashboard.values import Failure
-
         failure = Failure.of(error, failed_at=time.time(), worker=f"{socket.gethostname()}:{os.getpid()} (orphan recovery)")
-        ttl_ms = int(getattr(broker, "dead_message_ttl", 7 * 86400 * 1000))
-        engine().dead_letters.record_failure(death.redis_id, failure, ttl_ms=ttl_ms)
+        dead_letter_failures(broker).record(death.redis_id, failure, ttl_ms=dead_message_ttl_ms(broker))
     except (redis.RedisError, ConfigurationError) as failure:
         logger.warning("scalejobs: could not record why message %s was dead-lettered: %s", death.message_id, failure)

@@ -25,6 +25,7 @@ from ..errors import EnqueueVeto
 from ..jobs import check_arguments
 from ..jobs.actor import ENCRYPT
 from ..jobs.enqueue import enqueue
+from ..kernel.hooks import enqueue_hooks
 from ..store import keyspace, redis_client
 from . import checks as task_checks
 from .compat import (
@@ -131,12 +132,9 @@ class DramatiqBackend(BaseTaskBackend):
     def _duplicate_of(self, task: Task, envelope: tuple[Any, ...], options: dict[str, Any]) -> TaskResult:
         """Return the result of the message whose unique lock made ``enqueue`` drop this one."""
         probe = task_runner.message_with_options(args=envelope, **options).copy(queue_name=task.queue_name)
-        for middleware in task_runner.broker.middleware:
-            check = getattr(middleware, "check_enqueue", None)
-            if check is None:
-                continue
+        for middleware in enqueue_hooks(task_runner.broker.middleware).checks:
             try:
-                check(task_runner.broker, probe)
+                middleware.check_enqueue(task_runner.broker, probe)
             except EnqueueVeto as veto:
                 holder = getattr(veto, "holder", None)
                 if holder is not None:

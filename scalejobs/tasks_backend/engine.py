@@ -21,17 +21,16 @@ Redis keys, under ``<prefix>:tasks``:
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
 from typing import Any
 
 import redis
 from redis.commands.core import Script
 
 from ..clock import Clock, system_clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 
 READY = "READY"
@@ -148,7 +147,7 @@ class TaskResults:
         return [result, f"{result}:workers", f"{result}:errors"]
 
     def _script(self, name: str) -> Script:
-        return _scripts(self.client, name)
+        return load_script(self.client, __package__, name)
 
 
 def _record(fields: dict[bytes, bytes], workers: list[bytes], errors: list[bytes]) -> TaskRecord | None:
@@ -175,11 +174,3 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-@functools.cache
-def _source(name: str) -> str:
-    return resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
-
-
-@functools.lru_cache(maxsize=32)
-def _scripts(client: redis.Redis, name: str) -> Script:
-    return client.register_script(_source(name))

@@ -8,7 +8,9 @@ import redis
 
 from ..keys import KeySpace
 from ..store import keyspace, redis_client
-from .engine import Throttles
+from .engine import Claim, Throttles
+
+__all__ = ["Claim", "Throttles", "free_slots_of", "throttles"]
 
 
 def throttles() -> Throttles:

@@ -25,11 +25,11 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import redis
 
 from ..clock import Clock
+from ..kernel.lua import load_script
 from ..keys import KeySpace
 
 # How long an unused limiter stays listed in the admin, with its stats.
@@ -83,11 +83,6 @@ class Usage:
 
 
 @functools.cache
-def lua(name: str) -> str:
-    """Return the text of the script ``lua/<name>.lua`` shipped with this slice."""
-    return resources.files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
-
-
 class Throttles:
     """Take and give back places in limiters; report their use."""
 
@@ -96,9 +91,9 @@ class Throttles:
         self.client = client
         self.keys = keys
         self.clock = clock
-        self._acquire = client.register_script(lua("acquire"))
-        self._renew = client.register_script(lua("renew"))
-        self._usage = client.register_script(lua("usage"))
+        self._acquire = load_script(client, __package__, "acquire")
+        self._renew = load_script(client, __package__, "renew")
+        self._usage = load_script(client, __package__, "usage")
 
     def acquire(self, claims: Sequence[Claim], holder: str, *, owner: str | None = None) -> Decision:
         """Take a place in every claim for ``holder``, or in none if one refuses.

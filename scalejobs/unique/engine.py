@@ -21,15 +21,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import redis
 from redis.commands.core import Script
 
 from ..clock import Clock
+from ..kernel.lua import load_script, run_script_many
 from ..keys import KeySpace
-from ..scripting import run_script_many
 
 # The admin shows this many locks at most; the index stays exact beyond it.
 PAGE_SIZE = 200
@@ -60,11 +59,6 @@ class LockRequest:
 
 
 @functools.cache
-def lua(name: str) -> str:
-    """Return the text of the script ``lua/<name>.lua`` shipped with this slice."""
-    return resources.files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
-
-
 class UniqueJobs:
     """Take, renew, release and list unique locks in Redis."""
 
@@ -73,9 +67,9 @@ class UniqueJobs:
         self.client = client
         self.keys = keys
         self.clock = clock
-        self._acquire = client.register_script(lua("acquire"))
-        self._release = client.register_script(lua("release"))
-        self._enqueue = client.register_script(lua("enqueue"))
+        self._acquire = load_script(client, __package__, "acquire")
+        self._release = load_script(client, __package__, "release")
+        self._enqueue = load_script(client, __package__, "enqueue")
 
     def acquire(self, digest: str, owner: str, ttl: float, *, actor: str = "", label: str = "") -> str:
         """Take or renew the lock of ``digest`` for ``owner`` for ``ttl`` seconds.

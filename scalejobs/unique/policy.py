@@ -17,6 +17,10 @@ from typing import Any, Literal
 from ..errors import JobOptionError
 
 OPTIONS = frozenset({"unique_for", "unique_until", "unique_key"})
+# Message option holding the lock's digest; set on the first enqueue.
+MARK = "scalejobs_unique"
+# Message option that, set to False, sends without the uniqueness check.
+BYPASS = "unique"
 UNTIL = ("success", "start")
 # Longest readable identity kept for the admin; the digest is what counts.
 LABEL_LENGTH = 200

@@ -11,7 +11,7 @@ from django.urls import reverse
 from scalejobs import pages
 from scalejobs.dashboard import engine
 from scalejobs.dashboard.checks import check_dashboard
-from scalejobs.dashboard.values import Failure
+from scalejobs.kernel.dead_letters import Failure
 from tests.dramatiq_queues import Queues
 
 pytestmark = [pytest.mark.django_db]

@@ -11,7 +11,7 @@ from scalejobs.clock import system_clock
 from scalejobs.dashboard import engine
 from scalejobs.dashboard.heartbeat import Heartbeat, Identity
 from scalejobs.dashboard.running import RunningJobs
-from scalejobs.dashboard.values import Failure
+from scalejobs.kernel.dead_letters import Failure
 from scalejobs.encryption import SEALED, keyring
 from scalejobs.unique import unique_jobs
 from tests.dramatiq_queues import Queues

@@ -53,7 +53,7 @@ def test_in_a_transaction_the_lock_is_taken_at_commit_and_a_rollback_takes_nothi
 
 @pytest.mark.django_db(transaction=True)
 def test_a_duplicate_that_appears_before_the_commit_is_dropped_at_commit(redis_db, caplog):
-    with caplog.at_level(logging.INFO, logger="scalejobs.unique.middleware"):
+    with caplog.at_level(logging.INFO, logger="scalejobs.unique"):
         with transaction.atomic():
             assert unique_record.perform_later("a") is not None  # nothing holds the lock yet
             winner = unique_record.send("a")  # another process sends first

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from scalejobs.dashboard.dead_letters import CHUNK
-from scalejobs.dashboard.values import DeadLetterFilter, Failure
+from scalejobs.dashboard.values import DeadLetterFilter
+from scalejobs.kernel.dead_letters import Failure
 from tests.unit.dashboard.conftest import args_of
 
 DAY_MS = 86_400_000
@@ -66,7 +67,7 @@ def test_retrying_a_dead_letter_puts_it_back_on_its_queue_under_a_new_redis_id(e
     assert ready["options"]["redis_message_id"] != dead_id
     assert ready["options"]["scalejobs_enqueued_at"] == int(clock.now * 1000)
     assert engine.dead_letters.count("default") == 0
-    assert redis_db.exists(engine.keys.failure(dead_id)) == 0
+    assert redis_db.exists(engine.dead_letters.failures.key(dead_id)) == 0
 
 
 def test_retrying_all_matching_moves_only_the_matches_oldest_first(engine, queues):
@@ -89,11 +90,11 @@ def test_deleting_selected_or_matching_dead_letters_forgets_them_and_their_failu
 
     assert engine.dead_letters.count("default") == 0
     assert redis_db.hlen("dramatiq:default.XQ.msgs") == 0
-    assert redis_db.keys(engine.keys.failure("*")) == []
+    assert redis_db.keys(engine.dead_letters.failures.key("*")) == []
 
 
 def test_a_failure_record_expires_with_its_dead_letter(engine, redis_db):
     failure = Failure(error="E", traceback="", failed_at=1.0, worker="w")
     engine.dead_letters.record_failure("abc", failure, ttl_ms=DAY_MS)
-    assert 0 < redis_db.pttl(engine.keys.failure("abc")) <= DAY_MS
-    assert json.loads(redis_db.get(engine.keys.failure("abc")))["error"] == "E"
+    assert 0 < redis_db.pttl(engine.dead_letters.failures.key("abc")) <= DAY_MS
+    assert json.loads(redis_db.get(engine.dead_letters.failures.key("abc")))["error"] == "E"

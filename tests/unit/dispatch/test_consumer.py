@@ -120,7 +120,7 @@ def test_a_busy_consumer_waits_for_acks_instead_of_polling(push, redis_db):
     consumer, _ = busy_consumer(push)
 
     assert next(consumer) is None
-    assert redis_db.llen(push.push.queue_key(QUEUE)) == 6
+    assert redis_db.llen(push.push.keys.queue(QUEUE)) == 6
 
 
 def test_a_busy_consumer_fetches_a_batch_once_half_its_prefetch_is_acked(push, redis_db):
@@ -130,7 +130,7 @@ def test_a_busy_consumer_fetches_a_batch_once_half_its_prefetch_is_acked(push, r
     consumer.ack(taken[1])
 
     assert [args(next(consumer)), args(next(consumer))] == [["4"], ["5"]]
-    assert redis_db.llen(push.push.queue_key(QUEUE)) == 4
+    assert redis_db.llen(push.push.keys.queue(QUEUE)) == 4
 
 
 def test_a_busy_consumer_refills_a_single_free_slot_after_a_short_pause(push, redis_db):
@@ -139,7 +139,7 @@ def test_a_busy_consumer_refills_a_single_free_slot_after_a_short_pause(push, re
     consumer.ack(taken[0])
 
     assert args(next(consumer)) == ["4"]
-    assert redis_db.llen(push.push.queue_key(QUEUE)) == 5
+    assert redis_db.llen(push.push.keys.queue(QUEUE)) == 5
 
 
 def test_a_delayed_message_comes_due_at_its_eta_and_not_before(make_broker):
@@ -188,7 +188,7 @@ def test_a_consumer_requeues_what_it_fetched_and_did_not_run(push, redis_db):
 
     consumer.requeue(taken)
 
-    queued = redis_db.lrange(push.push.queue_key(QUEUE), 0, -1)
+    queued = redis_db.lrange(push.push.keys.queue(QUEUE), 0, -1)
     assert queued == [proxy.options["redis_message_id"].encode() for proxy in taken]
     assert consumer.outstanding_message_count == 0
     assert [json.loads(data)["args"] for data in push.do_fetch(QUEUE, 2)] == [["a"], ["b"]]
@@ -203,8 +203,8 @@ def test_closing_a_consumer_puts_back_fetched_messages_it_never_handed_out(push,
     consumer.close()
 
     assert args(handed_out) == ["a"]
-    assert redis_db.llen(push.push.queue_key(QUEUE)) == 2
-    assert redis_db.smembers(push.push.acks_key(push.broker_id, QUEUE)) == {handed_out.options["redis_message_id"].encode()}
+    assert redis_db.llen(push.push.keys.queue(QUEUE)) == 2
+    assert redis_db.smembers(push.push.keys.acks(push.broker_id, QUEUE)) == {handed_out.options["redis_message_id"].encode()}
 
 
 def test_a_dropped_waiting_connection_raises_the_error_dramatiqs_consumer_thread_restarts_on(make_broker, redis_db):
@@ -223,7 +223,7 @@ def test_a_dropped_waiting_connection_raises_the_error_dramatiqs_consumer_thread
 
 def acked_count(push, redis_db) -> int:
     """Return how many of the consumer's fetched messages are still in its ack set."""
-    return redis_db.scard(push.push.acks_key(push.broker_id, QUEUE))
+    return redis_db.scard(push.push.keys.acks(push.broker_id, QUEUE))
 
 
 def test_a_busy_consumer_sends_the_acks_of_finished_messages_with_its_next_fetch(push, redis_db, round_trips):
@@ -237,7 +237,7 @@ def test_a_busy_consumer_sends_the_acks_of_finished_messages_with_its_next_fetch
 
     assert round_trips["caller"] == 1
     assert acked_count(push, redis_db) == 4  # two acked, two fetched
-    assert not {proxy.options["redis_message_id"].encode() for proxy in taken[:2]} & redis_db.smembers(push.push.acks_key(push.broker_id, QUEUE))
+    assert not {proxy.options["redis_message_id"].encode() for proxy in taken[:2]} & redis_db.smembers(push.push.keys.acks(push.broker_id, QUEUE))
     assert redis_db.hlen(f"dramatiq:{QUEUE}.msgs") == 8
 
 

@@ -52,7 +52,7 @@ def test_a_second_enqueue_leaves_no_second_token(push, redis_db):
         push.enqueue(message(token))
 
     assert redis_db.llen(push.push.wakeup_key(QUEUE)) == 1
-    assert redis_db.llen(push.push.queue_key(QUEUE)) == 3
+    assert redis_db.llen(push.push.keys.queue(QUEUE)) == 3
 
 
 def test_a_fetch_moves_messages_in_order_into_this_brokers_ack_set(push, redis_db):
@@ -61,9 +61,9 @@ def test_a_fetch_moves_messages_in_order_into_this_brokers_ack_set(push, redis_d
     fetched = push.do_fetch(QUEUE, 2)
 
     assert [json.loads(data)["args"] for data in fetched] == [["a"], ["b"]]
-    acks = redis_db.smembers(push.push.acks_key(push.broker_id, QUEUE))
+    acks = redis_db.smembers(push.push.keys.acks(push.broker_id, QUEUE))
     assert acks == {message.options["redis_message_id"].encode() for message in sent[:2]}
-    assert redis_db.zscore(push.push.heartbeats_key, push.broker_id) is not None
+    assert redis_db.zscore(push.push.keys.heartbeats, push.broker_id) is not None
 
 
 def test_a_fetch_that_leaves_messages_behind_passes_a_token_on(push, redis_db):
@@ -102,8 +102,8 @@ def test_requeue_puts_fetched_messages_back_and_leaves_a_token(push, redis_db):
 
     push.do_requeue(QUEUE, sent.options["redis_message_id"])
 
-    assert redis_db.lrange(push.push.queue_key(QUEUE), 0, -1) == [sent.options["redis_message_id"].encode()]
-    assert redis_db.scard(push.push.acks_key(push.broker_id, QUEUE)) == 0
+    assert redis_db.lrange(push.push.keys.queue(QUEUE), 0, -1) == [sent.options["redis_message_id"].encode()]
+    assert redis_db.scard(push.push.keys.acks(push.broker_id, QUEUE)) == 0
     assert redis_db.llen(push.push.wakeup_key(QUEUE)) == 1
 
 
@@ -111,7 +111,7 @@ def test_the_maintenance_pass_still_returns_a_dead_workers_messages_and_wakes_a_
     dead = make_broker()
     sent = dead.enqueue(message("orphan"))
     dead.do_fetch(QUEUE, 1)
-    redis_db.zadd(dead.push.heartbeats_key, {dead.broker_id: 0})
+    redis_db.zadd(dead.push.keys.heartbeats, {dead.broker_id: 0})
     redis_db.delete(dead.push.wakeup_key(QUEUE))
     always = make_broker(maintenance_chance=1_000_000)
 
@@ -119,8 +119,8 @@ def test_the_maintenance_pass_still_returns_a_dead_workers_messages_and_wakes_a_
     fetched = always.do_fetch(QUEUE, 5)
 
     assert [json.loads(data)["args"] for data in fetched] == [["orphan"], ["fresh"]]
-    assert redis_db.exists(dead.push.acks_key(dead.broker_id, QUEUE)) == 0
-    assert sent.options["redis_message_id"].encode() in redis_db.smembers(always.push.acks_key(always.broker_id, QUEUE))
+    assert redis_db.exists(dead.push.keys.acks(dead.broker_id, QUEUE)) == 0
+    assert sent.options["redis_message_id"].encode() in redis_db.smembers(always.push.keys.acks(always.broker_id, QUEUE))
 
 
 def test_the_poll_interval_must_keep_an_idle_workers_heartbeat_fresh():

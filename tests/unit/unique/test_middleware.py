@@ -24,7 +24,7 @@ def test_a_duplicate_send_raises_duplicate_job_naming_the_holder(stack: Stack, c
     def export(account: int) -> None: ...
 
     first = export.send(7)
-    with caplog.at_level(logging.INFO, logger="scalejobs.unique.middleware"):
+    with caplog.at_level(logging.INFO, logger="scalejobs.unique"):
         with pytest.raises(scalejobs.DuplicateJob) as caught:
             export.send(7)
     assert caught.value.holder == first.message_id

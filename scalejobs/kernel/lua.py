@@ -1,16 +1,42 @@
-"""Run a Lua script many times in one round trip.
+"""Load each slice's Lua scripts, and run many script calls in one round trip.
 
-Engines import this, not ``store``: it needs redis-py only.
+Every slice keeps one script per atomic operation in its own ``lua/<name>.lua``
+(named by its verb) and loads it here: the text is read once per process, as
+UTF-8, through ``importlib.resources`` (so it works from a wheel or a zip), and
+registered once per client. Engines import this, not ``store``: it needs
+redis-py only.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
 import redis
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
+
+# Registered scripts kept per (client, package, name); a client that falls out
+# of the cache only registers its script again, which costs no round trip.
+REGISTERED = 128
+
+
+@functools.cache
+def script_source(package: str, name: str) -> str:
+    """Return the text of ``lua/<name>.lua`` shipped in ``package`` (a slice's ``__package__``)."""
+    return resources.files(package).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+
+
+def load_script(client: redis.Redis, package: str, name: str) -> Script:
+    """Return ``lua/<name>.lua`` of ``package`` registered on ``client``; the same object for the same client."""
+    return _registered(client, package, name)
+
+
+@functools.lru_cache(maxsize=REGISTERED)
+def _registered(client: redis.Redis, package: str, name: str) -> Script:
+    return client.register_script(script_source(package, name))
 
 
 def run_script_many(client: redis.Redis, script: Script, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> list[Any]:

@@ -28,12 +28,12 @@ class JobPolicies(Generic[T]):
         self._by_actor: dict[str, T] = {}
         self._by_task: dict[str, T] = {}
 
-    def declare(self, actor: dramatiq.Actor) -> None:
+    def declare(self, actor: dramatiq.Actor[..., Any]) -> None:
         """Read ``actor``'s options now (raising on a bad value), unless they vary by task."""
         if not hasattr(actor, "options_for"):
             self._by_actor[actor.actor_name] = self._read(actor.actor_name, actor.options)
 
-    def governs_none(self, actor: dramatiq.Actor) -> bool:
+    def governs_none(self, actor: dramatiq.Actor[..., Any]) -> bool:
         """Tell whether every message of ``actor`` gets the ``none`` policy (a task-running actor's may not)."""
         if hasattr(actor, "options_for"):
             return False
@@ -41,7 +41,7 @@ class JobPolicies(Generic[T]):
             self._by_actor[actor.actor_name] = self._read(actor.actor_name, actor.options)
         return self._by_actor[actor.actor_name] == self._none
 
-    def of(self, broker: dramatiq.Broker, message: dramatiq.Message | MessageProxy) -> T:
+    def of(self, broker: dramatiq.Broker, message: dramatiq.Message[Any] | MessageProxy) -> T:
         """Return the policy that governs ``message``; ``none`` for an actor this process lacks."""
         name = message.actor_name
         if name in self._by_actor:
