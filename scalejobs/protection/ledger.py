@@ -166,7 +166,7 @@ class TaskLedger:
     ) -> None:
         """Store a call's outcome in the task's state and release the call lock."""
         k = self._task_keys(task)
-        args = [process, action, json.dumps(change.fields()), json.dumps(event) if event else "", self.history_length, int(data_ttl * 1000)]
+        args: list[str | int] = [process, action, json.dumps(change.fields()), json.dumps(event) if event else "", self.history_length, int(data_ttl * 1000)]
         try:
             self._record(keys=[k["state"], k["history"], k["lock"]], args=args)
         except redis.RedisError as error:
@@ -175,7 +175,7 @@ class TaskLedger:
     def leave(self, task: str, process: str, *, now: float, process_timeout: float, data_ttl: float) -> int:
         """Remove a stopping process; return how many live processes the task still has."""
         k = self._task_keys(task)
-        args = [repr(now), process, repr(process_timeout), int(data_ttl * 1000)]
+        args: list[str | int] = [repr(now), process, repr(process_timeout), int(data_ttl * 1000)]
         try:
             return int(self._leave(keys=[k["procs"], k["leases"], k["jobs"], k["state"]], args=args))
         except redis.RedisError as error:
