@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -137,7 +137,8 @@ def log_action(request: HttpRequest, message: str) -> None:
     from .models import Jobs
 
     LogEntry.objects.create(
-        user_id=request.user.pk,
+        # Only staff reach an action: the user is signed in.
+        user_id=cast("int", request.user.pk),
         content_type=ContentType.objects.get_for_model(Jobs, for_concrete_model=False),
         object_id=None,
         object_repr="scalejobs"[:200],

@@ -107,7 +107,7 @@ class Batch:
 
     def add(self, job: dramatiq.Actor[..., Any], *args: Any, **kwargs: Any) -> dramatiq.Message[Any] | None:
         """Enqueue ``job(*args, **kwargs)`` as a job of this batch, as ``perform_later`` does."""
-        from ..jobs.enqueue import enqueue
+        from ..jobs import enqueue
 
         with self:
             return enqueue(job, args, kwargs)

@@ -17,9 +17,9 @@ from ..errors import ConfigurationError
 from ..store import keyspace
 from .engine import DashboardEngine
 from .running import progress
-from .values import Progress
+from .values import ActorTotals, Progress, WorkerInfo
 
-__all__ = ["DashboardEngine", "Progress", "count_recovery", "declared_queues", "engine", "progress", "progress_of"]
+__all__ = ["ActorTotals", "DashboardEngine", "Progress", "WorkerInfo", "count_recovery", "declared_queues", "engine", "progress", "progress_of"]
 
 
 def engine() -> DashboardEngine:

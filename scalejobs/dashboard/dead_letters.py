@@ -81,7 +81,7 @@ class DeadLetterStore:
     def retry(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Move the given dead letters back to their ready queue; return how many moved (never an unreadable one)."""
         raws = self.client.hmget(self.keys.dramatiq.dead_messages(queue), list(redis_ids)) if redis_ids else []
-        return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if _readable(redis_id, raw, queue)])
+        return self._move(queue, [(redis_id, raw) for redis_id, raw in zip(redis_ids, raws) if raw is not None and _readable(redis_id, raw, queue)])
 
     def delete(self, queue: str, redis_ids: Sequence[str]) -> int:
         """Delete the given dead letters and their failures; return how many were dead."""

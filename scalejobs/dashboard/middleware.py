@@ -21,8 +21,7 @@ from dramatiq.middleware import SkipMessage
 
 from ..clock import system_clock
 from ..conf import get_settings
-from ..encryption.engine import redact_traceback
-from ..encryption.message import is_sealed
+from ..encryption import is_sealed, redact_traceback
 from ..errors import UndecryptableArguments
 from ..kernel.dead_letters import Failure, dead_message_ttl_ms
 from ..kernel.dramatiq_keys import is_delay_queue

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import dramatiq
 from dramatiq.middleware import MiddlewareError
@@ -32,14 +33,14 @@ logger = logging.getLogger(__name__)
 
 
 def before_enqueue_all(
-    broker: dramatiq.Broker, messages: Sequence[dramatiq.Message], delay: int | None, *, drop: tuple[type[Exception], ...] = ()
-) -> list[dramatiq.Message | None]:
+    broker: dramatiq.Broker, messages: Sequence[dramatiq.Message[Any]], delay: int | None, *, drop: tuple[type[Exception], ...] = ()
+) -> list[dramatiq.Message[Any] | None]:
     """Run every ``before_enqueue`` hook on ``messages``; return them, ``None`` for each one dropped.
 
     A veto of a type in ``drop`` drops just its message; any other veto is
     raised, with a note naming the message's index in ``messages``.
     """
-    kept: list[dramatiq.Message | None] = list(messages)
+    kept: list[dramatiq.Message[Any] | None] = list(messages)
     for middleware in listeners(broker.middleware, "before_enqueue"):
         live = [index for index, message in enumerate(kept) if message is not None]
         if not live:
@@ -60,19 +61,19 @@ def before_enqueue_all(
     return kept
 
 
-def after_enqueue_all(broker: dramatiq.Broker, messages: Sequence[dramatiq.Message], delay: int | None) -> None:
+def after_enqueue_all(broker: dramatiq.Broker, messages: Sequence[dramatiq.Message[Any]], delay: int | None) -> None:
     """Run every ``after_enqueue`` hook on each sent message, in Dramatiq's (reversed) order."""
     for middleware in reversed(listeners(broker.middleware, "after_enqueue")):
         for message in messages:
             try:
-                middleware.after_enqueue(broker, message, delay)
+                middleware.after_enqueue(broker, message, delay)  # type: ignore[arg-type]  # None too, as Broker.enqueue passes it
             except Exception:
                 logger.critical("Unexpected failure in after_enqueue of %r.", middleware, exc_info=True)
 
 
-def _before_one(broker: dramatiq.Broker, middleware: dramatiq.Middleware, message: dramatiq.Message, delay: int | None) -> MiddlewareError | None:
+def _before_one(broker: dramatiq.Broker, middleware: dramatiq.Middleware, message: dramatiq.Message[Any], delay: int | None) -> MiddlewareError | None:
     try:
-        middleware.before_enqueue(broker, message, delay)
+        middleware.before_enqueue(broker, message, delay)  # type: ignore[arg-type]  # None too, as Broker.enqueue passes it
     except MiddlewareError as veto:
         return veto
     except Exception:

@@ -42,7 +42,7 @@ from dramatiq.errors import ConnectionClosed, DecodeError
 from dramatiq.logging import get_logger
 from dramatiq.message import Message
 
-from ..encryption.message import opaque
+from ..encryption import opaque
 from .unreadable import BURIED_BYTES, malformed, undecodable
 from .waiter import Wakeup
 

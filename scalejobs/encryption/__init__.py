@@ -14,9 +14,9 @@ import functools
 
 from ..conf import django_setting, get_settings
 from ..errors import ConfigurationError
-from .engine import SEALED, Keyring, sealed_token
+from .engine import SEALED, Keyring, redact_traceback, sealed_token
 
-__all__ = ["SEALED", "Keyring", "keyring", "sealed_token"]
+__all__ = ["SEALED", "Keyring", "SealedMessage", "is_sealed", "keyring", "opaque", "redact_traceback", "seal", "sealed_token"]
 
 
 def keyring() -> Keyring:
@@ -37,3 +37,7 @@ def keyring() -> Keyring:
 @functools.lru_cache(maxsize=8)
 def _keyring(secrets: tuple[str, ...]) -> Keyring:
     return Keyring(secrets)
+
+
+# Last: the sealed message reads the keyring above.
+from .message import SealedMessage, is_sealed, opaque, seal  # noqa: E402

@@ -8,7 +8,7 @@ from typing import Any, cast, overload
 
 import dramatiq
 
-from ..encryption.engine import SEALED, sealed_token
+from ..encryption import SEALED, sealed_token
 from ..errors import JobOptionError, UndecryptableArguments
 from .bulk import enqueue_bulk
 from .enqueue import Delay, delay_until, enqueue
@@ -31,7 +31,7 @@ class Job(dramatiq.Actor[..., Any]):
         """Build a message as Dramatiq does; sealed, when the job encrypts its arguments."""
         message = super().message_with_options(args=args, kwargs=kwargs, **options)
         if self.encrypt or options.get(ENCRYPT) is True:
-            from ..encryption.message import seal
+            from ..encryption import seal
 
             return seal(message)
         return message

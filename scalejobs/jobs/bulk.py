@@ -30,13 +30,13 @@ from .payload import check_arguments
 
 
 def enqueue_bulk(
-    actor: dramatiq.Actor,
+    actor: dramatiq.Actor[..., Any],
     args_list: Iterable[Sequence[Any]] | None = None,
     kwargs_list: Iterable[Mapping[str, Any]] | None = None,
     *,
     delay: Delay | None = None,
     on_commit: bool | str | None = None,
-) -> list[dramatiq.Message | None]:
+) -> list[dramatiq.Message[Any] | None]:
     """Check, build and send one message of ``actor`` per item; return them in order.
 
     ``args_list`` holds each message's positional arguments (a tuple or
@@ -79,18 +79,19 @@ def _arguments(
     return checked
 
 
-def _send_many(broker: dramatiq.Broker, messages: list[dramatiq.Message], delay_ms: int | None) -> list[dramatiq.Message | None]:
+def _send_many(broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]], delay_ms: int | None) -> list[dramatiq.Message[Any] | None]:
     enqueue_many = getattr(broker, "enqueue_many", None)
     if enqueue_many is None:
         return [_send(broker, message, delay_ms) for message in messages]
     try:
-        return enqueue_many(messages, delay=delay_ms, drop=(DuplicateJob,))
+        sent: list[dramatiq.Message[Any] | None] = enqueue_many(messages, delay=delay_ms, drop=(DuplicateJob,))
+        return sent
     except (redis.ConnectionError, redis.TimeoutError) as error:
         name = messages[0].actor_name
         raise BrokerUnavailable(f"{name}: a batch of {len(messages)} was not sent, or only in part: Redis is unreachable: {error}") from error
 
 
-def _duplicates_now(broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> list[bool]:
+def _duplicates_now(broker: dramatiq.Broker, messages: list[dramatiq.Message[Any]]) -> list[bool]:
     duplicates = [False] * len(messages)
     hooks = enqueue_hooks(broker.middleware)
     for middleware in hooks.batch_checks:
@@ -103,7 +104,7 @@ def _duplicates_now(broker: dramatiq.Broker, messages: list[dramatiq.Message]) -
     return duplicates
 
 
-def _check_one(middleware: ChecksEnqueue, broker: dramatiq.Broker, message: dramatiq.Message) -> DuplicateJob | None:
+def _check_one(middleware: ChecksEnqueue, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> DuplicateJob | None:
     try:
         middleware.check_enqueue(broker, message)
     except DuplicateJob as duplicate:

@@ -38,7 +38,7 @@ _QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")
 
 
 def enqueue(
-    actor: dramatiq.Actor,
+    actor: dramatiq.Actor[..., Any],
     args: tuple[Any, ...] = (),
     kwargs: Mapping[str, Any] | None = None,
     *,
@@ -46,7 +46,7 @@ def enqueue(
     on_commit: bool | str | None = None,
     options: Mapping[str, Any] | None = None,
     queue_name: str | None = None,
-) -> dramatiq.Message | None:
+) -> dramatiq.Message[Any] | None:
     """Check, build and send one message of ``actor``; return it.
 
     ``delay`` is in seconds (or a ``timedelta``). ``on_commit`` is ``True`` to
@@ -75,7 +75,7 @@ def enqueue(
     return _send(actor.broker, message, delay_ms)
 
 
-def _send(broker: dramatiq.Broker, message: dramatiq.Message, delay_ms: int | None) -> dramatiq.Message | None:
+def _send(broker: dramatiq.Broker, message: dramatiq.Message[Any], delay_ms: int | None) -> dramatiq.Message[Any] | None:
     try:
         return broker.enqueue(message, delay=delay_ms)
     except DuplicateJob:
@@ -86,7 +86,7 @@ def _send(broker: dramatiq.Broker, message: dramatiq.Message, delay_ms: int | No
         raise BrokerUnavailable(f"{message.actor_name}: not sent, Redis is unreachable: {error}") from error
 
 
-def _duplicate_now(broker: dramatiq.Broker, message: dramatiq.Message) -> bool:
+def _duplicate_now(broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> bool:
     for middleware in enqueue_hooks(broker.middleware).checks:
         try:
             middleware.check_enqueue(broker, message)
@@ -120,7 +120,7 @@ def _milliseconds(delay: Delay | None) -> int | None:
     return int(seconds * 1000) or None
 
 
-def _commit_alias(actor: dramatiq.Actor, on_commit: bool | str | None) -> str | None:
+def _commit_alias(actor: dramatiq.Actor[..., Any], on_commit: bool | str | None) -> str | None:
     if on_commit is None:
         on_commit = getattr(actor, "on_commit", None)
     if on_commit is None:

@@ -13,6 +13,7 @@ import functools
 from ..clock import RedisClock
 from ..conf import get_settings
 from ..store import keyspace, redis_client
+from .duty import LeaderDuty
 from .election import Election
 from .engine import Candidate, Leader, LeaderChange, LeaderLease
 
@@ -21,6 +22,7 @@ __all__ = [
     "Election",
     "Leader",
     "LeaderChange",
+    "LeaderDuty",
     "LeaderLease",
     "current_leader",
     "is_leader",

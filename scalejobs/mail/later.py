@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..conf import get_settings
 from ..errors import MessageTooLarge
-from ..jobs.enqueue import Delay, enqueue
+from ..jobs import Delay, enqueue
 
 if TYPE_CHECKING:
     import dramatiq

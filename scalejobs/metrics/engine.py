@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..dashboard.engine import DashboardEngine
-from ..dashboard.values import WorkerInfo
+from ..dashboard import DashboardEngine, WorkerInfo
 from .values import Fleet, QueueMetrics, Snapshot
 
 

@@ -16,8 +16,7 @@ from typing import Protocol
 
 import redis
 
-from ..leader import Election
-from ..leader.duty import LeaderDuty
+from ..leader import Election, LeaderDuty
 from .values import Snapshot
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..dashboard.values import ActorTotals
+from ..dashboard import ActorTotals
 
 __all__ = ["ActorTotals", "Fleet", "QueueMetrics", "Snapshot"]
 

@@ -19,9 +19,8 @@ import redis
 
 from ..clock import RedisClock
 from ..conf import get_settings
-from ..jobs.enqueue import enqueue
-from ..leader import Election, process_election
-from ..leader.duty import LeaderDuty
+from ..jobs import enqueue
+from ..leader import Election, LeaderDuty, process_election
 from ..store import keyspace, redis_client
 from .declarations import Declarations, declared_entries
 from .engine import PeriodicScheduler, Send

@@ -50,6 +50,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -172,7 +173,7 @@ class OrphanRecovery:
             return RecoveryPass(skipped="Redis restarted less than a heartbeat timeout ago, and its downtime is unknown")
         recoveries: list[Recovery] = []
         poisoned: list[tuple[str, str]] = []
-        dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        dead = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
         known: set[str] = set()
         if dead:
             known = self.pulses.known_queues() | set(queues) | {delay_queue(queue) for queue in queues}
@@ -188,7 +189,7 @@ class OrphanRecovery:
                 poisoned += dead_lettered
                 if recovery.messages:
                     recoveries.append(recovery)
-        live = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf")]
+        live = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf"))]
         recoveries += self._restore_stranded(live, sorted({canonical_queue(queue) for queue in queues}), now)
         return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
 
@@ -215,7 +216,7 @@ class OrphanRecovery:
         """Return the broker ids silent past the silence (by pulse) or the heartbeat timeout (plain Dramatiq) now."""
         cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
         silent = self.silent().workers
-        dead = [_text(worker) for worker in self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff)]
+        dead = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
         return sorted(set(silent) | set(dead))
 
     def stats(self) -> RecoveryStats:
@@ -262,7 +263,7 @@ class OrphanRecovery:
             return now - self.heartbeat_timeout_ms
         restarted = now - uptime_ms
         # The newest sign of life before the restart: a heartbeat, or this engine's previous pass.
-        heartbeat = self.client.zrevrangebyscore(self.heartbeats_key, restarted, "-inf", start=0, num=1, withscores=True)
+        heartbeat = cast("list[tuple[bytes, float]]", self.client.zrevrangebyscore(self.heartbeats_key, restarted, "-inf", start=0, num=1, withscores=True))
         last_pass = self.client.hget(self.stats_key, "last_pass")
         signs = [int(score) for _, score in heartbeat]
         if last_pass is not None:
@@ -338,7 +339,7 @@ class OrphanRecovery:
         overdue = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            payloads = self.client.hmget(self.dramatiq.messages(delay_queue), chunk)
+            payloads = cast("list[bytes | None]", self.client.hmget(self.dramatiq.messages(delay_queue), chunk))
             for redis_id, payload in zip(chunk, payloads, strict=True):
                 eta = _eta(payload)
                 if payload is None or (eta is not None and eta + self.heartbeat_timeout_ms < now):

@@ -28,8 +28,7 @@ from collections.abc import Callable, Iterable
 
 import redis
 
-from ..leader import Election
-from ..leader.duty import LeaderDuty
+from ..leader import Election, LeaderDuty
 from .deliveries import DeliveryLedger
 from .recovery import OrphanRecovery
 from .values import Death, RecoveryPass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -22,9 +22,7 @@ from django.utils import timezone
 
 from ..conf import get_settings
 from ..errors import EnqueueVeto
-from ..jobs import check_arguments
-from ..jobs.actor import ENCRYPT
-from ..jobs.enqueue import enqueue
+from ..jobs import ENCRYPT, check_arguments, enqueue
 from ..kernel.hooks import enqueue_hooks
 from ..store import keyspace, redis_client
 from . import checks as task_checks
@@ -70,7 +68,7 @@ class DramatiqBackend(BaseTaskBackend):
         """Return the store of task results, on the scalejobs Redis."""
         return TaskResults(redis_client(), keyspace("tasks"))
 
-    def validate_task(self, task: Task) -> None:
+    def validate_task(self, task: Task[..., Any]) -> None:
         """Refuse a task Django would refuse, or one with an option no worker could use."""
         super().validate_task(task)
         option_errors = getattr(task, "option_errors", None)
@@ -79,7 +77,8 @@ class DramatiqBackend(BaseTaskBackend):
             if errors:
                 raise InvalidTask(f"Task {task.module_path!r}: {errors[0]}")
 
-    def enqueue(self, task: Task, args: Sequence[Any], kwargs: Mapping[str, Any]) -> TaskResult:
+    # The stubs tie the result to the task's own parameters; a backend takes every task.
+    def enqueue(self, task: Task[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> TaskResult[..., Any]:  # type: ignore[override]
         """Send ``task`` to a worker; return its READY result (sent at commit inside atomic)."""
         self.validate_task(task)
         _check_importable(task)
@@ -129,7 +128,7 @@ class DramatiqBackend(BaseTaskBackend):
             announce()
         return result
 
-    def _duplicate_of(self, task: Task, envelope: tuple[Any, ...], options: dict[str, Any]) -> TaskResult:
+    def _duplicate_of(self, task: Task[..., Any], envelope: tuple[Any, ...], options: dict[str, Any]) -> TaskResult[..., Any]:
         """Return the result of the message whose unique lock made ``enqueue`` drop this one."""
         probe = task_runner.message_with_options(args=envelope, **options).copy(queue_name=task.queue_name)
         for middleware in enqueue_hooks(task_runner.broker.middleware).checks:
@@ -141,7 +140,7 @@ class DramatiqBackend(BaseTaskBackend):
                     return self.get_result(holder)
         raise EnqueueVeto(f"Task {task.module_path!r} was not sent: a middleware dropped it as a duplicate.")
 
-    def get_result(self, result_id: str) -> TaskResult:
+    def get_result(self, result_id: str) -> TaskResult[..., Any]:
         """Return the result ``result_id`` as stored now; raise ``TaskResultDoesNotExist`` if none."""
         record = self.results.get(result_id)
         if record is None:
@@ -149,15 +148,15 @@ class DramatiqBackend(BaseTaskBackend):
         record = replace(record, spec=opened_spec(record.spec))
         return task_result(task_of(record.spec), record)
 
-    async def aget_result(self, result_id: str) -> TaskResult:
+    async def aget_result(self, result_id: str) -> TaskResult[..., Any]:
         """See ``get_result``; reads Redis in a thread, since it touches no database."""
         return await sync_to_async(self.get_result, thread_sensitive=False)(result_id)
 
-    def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         """Check this alias's queues, options and broker (ids ``scalejobs.E7xx``)."""
-        return task_checks.check_backend(self.alias, self.queues, self.options)
+        return list(task_checks.check_backend(self.alias, self.queues, self.options))
 
-    def _commit_alias(self, task: Task) -> str | None:
+    def _commit_alias(self, task: Task[..., Any]) -> str | None:
         on_commit = getattr(task, "on_commit", None)
         if on_commit is None:
             on_commit = self.config.on_commit
@@ -168,7 +167,7 @@ class DramatiqBackend(BaseTaskBackend):
         return on_commit or None
 
 
-def _check_importable(task: Task) -> None:
+def _check_importable(task: Task[..., Any]) -> None:
     try:
         found = load_task(task.module_path)
     except InvalidTask as error:

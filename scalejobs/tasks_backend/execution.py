@@ -22,7 +22,7 @@ from dramatiq.common import q_name
 from dramatiq.middleware import Retries
 
 from .compat import InvalidTask, TaskContext, normalize_json, task_backends, task_finished, task_started
-from ..encryption.message import is_sealed
+from ..encryption import is_sealed
 from .engine import FAILED, READY, SUCCESSFUL, RecordedError, TaskRecord, TaskResults, TaskSpec
 from .results import exception_path, task_of, task_result
 from .runner import SENT

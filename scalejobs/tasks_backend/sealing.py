@@ -32,6 +32,6 @@ def opened_spec(spec: TaskSpec) -> TaskSpec:
 
 def redacted(error: RecordedError) -> RecordedError:
     """Return ``error`` with what its exceptions quote hidden."""
-    from ..encryption.engine import redact_traceback
+    from ..encryption import redact_traceback
 
     return replace(error, traceback=redact_traceback(error.traceback))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..jobs.actor import ENCRYPT
+from ..jobs import ENCRYPT
 from .compat import Task
 
 # Options the scalejobs middleware read, by the names @scalejobs.job uses.

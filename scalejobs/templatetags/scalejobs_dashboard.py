@@ -14,7 +14,7 @@ from typing import Any
 
 from django import template
 
-from ..encryption.engine import sealed_token
+from ..encryption import sealed_token
 
 register = template.Library()
 

@@ -44,7 +44,8 @@ def _key(owner: str, value: Any) -> Key:
         raise ValueError(f"{owner}: key must be a string, a callable on the job's arguments, or None, got {value!r}.")
     if value == "":
         raise ValueError(f"{owner}: key must not be empty.")
-    return value
+    key: Key = value
+    return key
 
 
 @dataclass(frozen=True, slots=True)

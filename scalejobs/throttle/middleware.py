@@ -17,7 +17,7 @@ import redis
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware import MiddlewareError, SkipMessage
 
-from ..encryption.message import SealedMessage
+from ..encryption import SealedMessage
 from . import throttles
 from .admission import POSTPONED, SCOPES, Admissions, Postpone, Retry, ThrottleUnavailable
 from .engine import Throttles

@@ -23,6 +23,6 @@ def postponement_delay(
     the delay is never shorter. The step doubles from ``backoff`` up to
     ``max_backoff``, and up to half a step of jitter is added.
     """
-    step = min(max_backoff, backoff * 2 ** min(postponements, 32))
-    jitter = (rng or random).uniform(0, step / 2)
+    step: float = min(max_backoff, backoff * 2 ** min(postponements, 32))
+    jitter: float = (rng or random).uniform(0, step / 2)
     return min(LONGEST_DELAY, max(wait, step) + jitter)

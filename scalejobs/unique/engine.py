@@ -82,7 +82,7 @@ class UniqueJobs:
             keys=[self.keys("lock", digest), self.keys("locks")],
             args=[self._now(), owner, milliseconds, digest, actor, label],
         )
-        return holder.decode()
+        return str(holder.decode())
 
     def acquire_many(self, requests: Sequence[LockRequest]) -> list[str]:
         """Take or renew each lock as ``acquire`` does, in order, in one round trip; return each holder.

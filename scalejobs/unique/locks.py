@@ -38,8 +38,7 @@ from dramatiq.broker import MessageProxy
 from dramatiq.common import q_name
 from redis.commands.core import Script
 
-from ..encryption import keyring
-from ..encryption.message import SealedMessage
+from ..encryption import SealedMessage, keyring
 from ..errors import DuplicateJob, EnqueueVeto, StoreUnavailable
 from ..kernel.batching import Batcher
 from ..kernel.job_policies import JobPolicies
