@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
+from .kernel.middleware import listed
 from .models import Jobs
 from .pages import VIEW_PERMISSION, all_pages
 
@@ -53,10 +54,7 @@ def _hide_django_dramatiq_tasks() -> None:
     which ``DEFAULT_STACK`` leaves out (a database write per message); without it the
     page is always empty, beside the Jobs pages that show the same messages from Redis.
     """
-    from django.conf import settings
-
-    listed = getattr(settings, "DRAMATIQ_BROKER", {}).get("MIDDLEWARE", ())
-    if "django_dramatiq.middleware.AdminMiddleware" in listed:
+    if listed("django_dramatiq.AdminMiddleware"):
         return
     try:
         import django_dramatiq.admin  # noqa: F401  (registers Task first, whatever the app order)
