@@ -35,6 +35,18 @@ def redis_client() -> redis.Redis:
     return client
 
 
+def broker_client(broker: dramatiq.Broker, *, needs: str) -> redis.Redis:
+    """Return ``broker``'s Redis client; ``needs`` says what wants it, for the error of a non-Redis broker."""
+    client = getattr(broker, "client", None)
+    if not isinstance(client, redis.Redis):
+        raise ConfigurationError(
+            "DRAMATIQ_BROKER['BROKER']",
+            f"is {type(broker).__name__}, and {needs} works on the keys of a Redis broker.",
+            "Use scalejobs.dispatch.RedisBroker or dramatiq.brokers.redis.RedisBroker.",
+        )
+    return client
+
+
 def keyspace(slice_name: str) -> KeySpace:
     """Return the key namespace of ``slice_name`` under the configured prefix."""
     return KeySpace(get_settings().key_prefix, slice_name)

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import dramatiq
-import redis
 
 from ..conf import get_settings
-from ..errors import ConfigurationError
-from ..store import keyspace
+from ..store import broker_client, keyspace
 from .engine import DashboardEngine
 from .running import progress
 from .values import ActorTotals, Progress, WorkerInfo
@@ -25,13 +23,7 @@ __all__ = ["ActorTotals", "DashboardEngine", "Progress", "WorkerInfo", "count_re
 def engine() -> DashboardEngine:
     """Return the dashboard engine of the configured Dramatiq Redis broker."""
     broker = dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if not isinstance(client, redis.Redis):
-        raise ConfigurationError(
-            "DRAMATIQ_BROKER['BROKER']",
-            f"is {type(broker).__name__}, and the dashboard reads the keys of a Redis broker.",
-            "Use dramatiq.brokers.redis.RedisBroker.",
-        )
+    client = broker_client(broker, needs="the dashboard")
     settings = get_settings().dashboard
     return DashboardEngine(
         client,

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import dramatiq
 import redis
 
-from ..errors import ConfigurationError
 from ..keys import KeySpace
 
 # Dramatiq's RedisBroker default for dead_message_ttl, in ms.
@@ -86,16 +85,9 @@ class DeadLetterFailures:
 def dead_letter_failures(broker: dramatiq.Broker) -> DeadLetterFailures:
     """Return the failure records of ``broker``'s dead letters, kept in its Redis."""
     # Here, not at the top: ``store`` reads the settings, and values modules import this one.
-    from ..store import keyspace
+    from ..store import broker_client, keyspace
 
-    client = getattr(broker, "client", None)
-    if not isinstance(client, redis.Redis):
-        raise ConfigurationError(
-            "DRAMATIQ_BROKER['BROKER']",
-            f"is {type(broker).__name__}, and dead letters are kept by a Redis broker.",
-            "Use dramatiq.brokers.redis.RedisBroker.",
-        )
-    return DeadLetterFailures(client, keyspace("dashboard"))
+    return DeadLetterFailures(broker_client(broker, needs="the dead-letter store"), keyspace("dashboard"))
 
 
 def dead_message_ttl_ms(broker: dramatiq.Broker) -> int:

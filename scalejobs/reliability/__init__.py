@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dramatiq
-import redis
 
 from ..conf import get_settings
 from ..errors import ConfigurationError
-from ..store import keyspace, redis_client
+from ..store import broker_client, keyspace, redis_client
 from .deliveries import DeliveryLedger
 from .recovery import OrphanRecovery
 from .values import Death, Endangered, Poisoned, Recovery, RecoveryPass, RecoveryStats
@@ -38,11 +37,11 @@ __all__ = [
 def orphan_recovery(broker: dramatiq.Broker | None = None) -> OrphanRecovery:
     """Return the recovery engine of ``broker`` (the configured one by default), which must be a Redis broker."""
     broker = broker or dramatiq.get_broker()
-    client = getattr(broker, "client", None)
-    if not isinstance(client, redis.Redis) or not hasattr(broker, "heartbeat_timeout"):
+    client = broker_client(broker, needs="orphan recovery")
+    if not hasattr(broker, "heartbeat_timeout"):
         raise ConfigurationError(
             "DRAMATIQ_BROKER['BROKER']",
-            f"is {type(broker).__name__}; orphan recovery works on the keys of a Redis broker.",
+            f"is {type(broker).__name__}, which keeps no heartbeats; orphan recovery needs them.",
             "Use scalejobs.dispatch.RedisBroker or dramatiq.brokers.redis.RedisBroker.",
         )
     return OrphanRecovery(
