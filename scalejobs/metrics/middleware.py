@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import dramatiq
 
-from .publisher import MetricsPublisher
+from ..kernel.slice import Duty, start_duties, stop_duties
+from .slice import SLICE
 
 
 class Metrics(dramatiq.Middleware):
     """Start the leader-only metrics publisher at worker boot; stop it at shutdown."""
 
     def __init__(self) -> None:
-        self._publisher: MetricsPublisher | None = None
+        self._duties: list[Duty] = []
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        from .runtime import publisher
-
-        self._publisher = publisher()
-        if self._publisher is not None:
-            self._publisher.start()
+        self._duties = start_duties(SLICE, broker)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        if self._publisher is not None:
-            self._publisher.stop()
-            self._publisher = None
+        stop_duties(self._duties)
+        self._duties = []

@@ -6,6 +6,8 @@ import logging
 import os
 from collections.abc import Mapping
 
+import dramatiq
+
 from ..conf import get_settings
 from ..errors import ConfigurationError
 from .publisher import MetricsPublisher, Sink
@@ -38,8 +40,8 @@ def sinks(settings: MetricsSettings) -> list[Sink]:
     return found
 
 
-def publisher() -> MetricsPublisher | None:
-    """Return this worker process's publisher, or ``None`` when no sink is on."""
+def publisher(broker: dramatiq.Broker | None = None) -> MetricsPublisher | None:
+    """Return this worker process's publisher, not yet started, or ``None`` when no sink is on (the metrics slice's leader duty)."""
     from ..leader import process_election
     from . import snapshot
 

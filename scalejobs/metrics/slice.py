@@ -61,4 +61,5 @@ SLICE = Slice(
     settings=MetricsSettings,
     checks="scalejobs.metrics.checks.check_metrics",
     middleware=("scalejobs.metrics.middleware.Metrics",),
+    duties=("scalejobs.metrics.runtime.publisher",),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dramatiq
 
-from .runner import SchedulerThread, start_scheduler
+from ..kernel.slice import Duty, start_duties, stop_duties
+from .slice import SLICE
 
 
 class Periodic(dramatiq.Middleware):
@@ -15,17 +16,16 @@ class Periodic(dramatiq.Middleware):
     """
 
     def __init__(self) -> None:
-        self._scheduler: SchedulerThread | None = None
+        self._duties: list[Duty] = []
 
     @property
     def actor_options(self) -> set[str]:
         return {"periodic", "periodic_tz"}
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        self._scheduler = start_scheduler(broker)
+        self._duties = start_duties(SLICE, broker)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before the worker drains its jobs, so the lead is handed over at once.
-        if self._scheduler is not None:
-            self._scheduler.stop()
-            self._scheduler = None
+        stop_duties(self._duties)
+        self._duties = []

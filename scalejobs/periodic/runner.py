@@ -1,7 +1,7 @@
 """Run the periodic scheduler inside a worker process.
 
-``start_scheduler`` joins the process to the leader election and starts a
-thread that, while this process leads, sends every due tick and then sleeps
+``scheduler_thread`` (the slice's leader duty, started by the ``Periodic``
+middleware) joins the process to the leader election and runs a thread that, while this process leads, sends every due tick and then sleeps
 until the next one. Followers only wait to lead. ``periodic_scheduler``
 builds the same engine for the admin pages.
 """
@@ -95,11 +95,9 @@ class SchedulerThread(LeaderDuty):
             self._stopping.wait(min(max(delay, 0.0), MAX_SLEEP_SECONDS))
 
 
-def start_scheduler(broker: dramatiq.Broker) -> SchedulerThread:
-    """Start this worker process's scheduler thread, and its part in the election."""
+def scheduler_thread(broker: dramatiq.Broker) -> SchedulerThread:
+    """Return this worker process's scheduler thread, not yet started (the periodic slice's leader duty)."""
     declarations = declared_entries(broker)
     for problem in declarations.problems:
         logger.error("scalejobs: periodic entry %r left out: %s (%s)", problem.entry, problem.message, problem.where)
-    thread = SchedulerThread(periodic_scheduler(declarations), declarations.entries, process_election())
-    thread.start()
-    return thread
+    return SchedulerThread(periodic_scheduler(declarations), declarations.entries, process_election())

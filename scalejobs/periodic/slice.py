@@ -82,4 +82,5 @@ SLICE = Slice(
     checks="scalejobs.periodic.checks.check_periodic",
     middleware=("scalejobs.periodic.middleware.Periodic",),
     pages="scalejobs.periodic.views",
+    duties=("scalejobs.periodic.runner.scheduler_thread",),
 )

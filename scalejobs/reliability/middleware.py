@@ -7,9 +7,10 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import Retries
 
+from ..kernel.slice import Duty, start_duties, stop_duties
 from .guard import DeliveryGuard
 from .pulser import PulseThread
-from .runner import RecoveryThread
+from .slice import SLICE
 
 
 class Reliability(dramatiq.Middleware):
@@ -22,7 +23,7 @@ class Reliability(dramatiq.Middleware):
     def __init__(self) -> None:
         self.guard = DeliveryGuard()
         self._pulse: PulseThread | None = None
-        self._recovery: RecoveryThread | None = None
+        self._duties: list[Duty] = []
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before, not after: the worker threads start taking jobs before after_worker_boot.
@@ -35,18 +36,13 @@ class Reliability(dramatiq.Middleware):
             self._pulse.start()
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        from .runtime import recovery_thread
-
-        self._recovery = recovery_thread(broker)
-        if self._recovery is not None:
-            self._recovery.start()
+        self._duties = start_duties(SLICE, broker)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before ECSProtection's drain hands running jobs back, which is no fault of theirs.
         self.guard.stopping()
-        if self._recovery is not None:
-            self._recovery.stop()
-            self._recovery = None
+        stop_duties(self._duties)
+        self._duties = []
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After, not before: a drain cut short by SIGKILL must leave a silence behind.

@@ -40,4 +40,5 @@ SLICE = Slice(
     checks="scalejobs.reliability.checks.check_reliability",
     middleware=("scalejobs.reliability.middleware.Reliability",),
     pages="scalejobs.reliability.views",
+    duties=("scalejobs.reliability.runtime.recovery_thread",),
 )

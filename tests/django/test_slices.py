@@ -10,6 +10,7 @@ from scalejobs import conf
 from scalejobs.kernel import middleware
 from scalejobs.kernel.slice import load
 from scalejobs.kernel.validation import declared, setting_of
+from scalejobs.leader import LeaderDuty
 from scalejobs.middleware import DEFAULT_STACK
 from scalejobs.slices import SLICES, Settings
 from scalejobs.unique.middleware import Unique
@@ -49,6 +50,20 @@ def test_every_named_check_page_module_and_start_up_function_loads():
                 assert callable(load(path)), path
         if slice.pages is not None:
             assert load(f"{slice.pages}.PAGES"), slice.pages
+
+
+def test_every_leader_duty_is_declared_by_its_slice_and_built_from_the_workers_broker(broker):
+    declared = {slice.name: slice.duties for slice in SLICES if slice.duties}
+    assert declared == {
+        "periodic": ("scalejobs.periodic.runner.scheduler_thread",),
+        "reliability": ("scalejobs.reliability.runtime.recovery_thread",),
+        "metrics": ("scalejobs.metrics.runtime.publisher",),
+    }
+    for paths in declared.values():
+        for path in paths:
+            duty = load(path)(broker)
+            # Built, not started: the slice's middleware starts it at worker boot (None: nothing to do here).
+            assert duty is None or (isinstance(duty, LeaderDuty) and not duty._thread.is_alive()), path
 
 
 def test_every_scalejobs_entry_of_the_default_stack_is_a_middleware_a_slice_declares():
