@@ -26,7 +26,7 @@ class Duty(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Slice:
-    """One slice: its settings section, checks, middleware, admin pages and start-up work."""
+    """One slice: its settings section, checks, middleware, admin pages, start-up work and leader duties."""
 
     # The word the slice uses for itself: its attribute on Settings, its SCALEJOBS key upper-cased.
     name: str
