@@ -58,6 +58,11 @@ def history(redis_db):
     return [TickRecord.from_json(raw) for raw in redis_db.lrange("scalejobs:periodic:history:beat", 0, -1)]
 
 
+def owners(redis_db) -> set[str]:
+    """Return the workers that enqueued a tick so far."""
+    return {record.by for record in history(redis_db) if record.status is TickStatus.ENQUEUED}
+
+
 def assert_each_tick_once(ticks: Counter, first: int, last: int):
     assert [tick for tick, count in ticks.items() if count > 1] == [], "duplicate ticks"
     assert [tick for tick in range(first, last + 1) if tick not in ticks] == [], "missing ticks"
@@ -97,8 +102,9 @@ def test_a_killed_leader_is_replaced_within_the_lease_and_its_gap_caught_up_and_
     assert_each_tick_once(probe_ticks(redis_db), first, int(third_since) + 2)
 
 
-# Whether the second worker ever wins a broken lease is chance: after three breaks one worker may
-# still have won them all (seen once in a full run). Two reruns; the ticks-once assertion is exact.
+# Which worker wins each broken lease is chance, so the lease is broken until both have sent ticks
+# (after three breaks one worker had still won them all, in about one full run in three); the
+# reruns stay for a machine too busy to break it often enough within the deadline.
 @pytest.mark.flaky(reruns=2)
 def test_two_workers_forced_to_both_believe_they_lead_still_enqueue_each_tick_once(redis_db, start_worker):
     # Renewals are 10 s apart: after the lease is broken by hand, the old
@@ -116,11 +122,10 @@ def test_two_workers_forced_to_both_believe_they_lead_still_enqueue_each_tick_on
     breaker = threading.Thread(target=break_the_lease, daemon=True)
     breaker.start()
     try:
-        wait_for(lambda: int(redis_db.hget("scalejobs:periodic:stats", "claims_lost") or 0) >= 3, timeout=60)
+        wait_for(lambda: int(redis_db.hget("scalejobs:periodic:stats", "claims_lost") or 0) >= 3 and len(owners(redis_db)) == 2, timeout=90)
     finally:
         stop.set()
         breaker.join()
     last = max(probe_ticks(redis_db))
     assert_each_tick_once(probe_ticks(redis_db), first, last)
-    owners = {record.by for record in history(redis_db) if record.status is TickStatus.ENQUEUED}
-    assert len(owners) == 2, "both workers sent ticks"
+    assert len(owners(redis_db)) == 2, "both workers sent ticks"
