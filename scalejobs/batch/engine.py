@@ -39,6 +39,7 @@ from redis.commands.core import Script
 
 from ..clock import Clock, system_clock
 from ..kernel.lua import load_script, run_script_many
+from ..kernel.replies import text
 from ..keys import KeySpace
 
 CALLBACKS = ("on_success", "on_complete", "on_death")
@@ -187,7 +188,7 @@ class BatchEngine:
     def claim(self, batch_id: str, kind: str, message_id: str) -> bool:
         """Tell whether ``message_id`` may run the ``kind`` callback of the batch (it is the first, or a redelivery)."""
         holder = self._scripts["claim"](keys=[self.keys(batch_id)], args=[kind, message_id])
-        return _text(holder) == message_id
+        return text(holder) == message_id
 
     def sent(self, batch_id: str, kind: str) -> None:
         """Note that the fired ``kind`` callback of the batch was sent."""
@@ -200,8 +201,8 @@ class BatchEngine:
         found = cast("list[bytes]", self.client.zrangebyscore(self.due_key, "-inf", now - int(RESEND_AFTER_SECONDS * 1000), start=0, num=limit))
         if not found:
             return []
-        self.client.zadd(self.due_key, {_text(entry): now for entry in found}, xx=True)
-        return [cast("tuple[str, str]", tuple(_text(entry).split("|", 1))) for entry in found]
+        self.client.zadd(self.due_key, {text(entry): now for entry in found}, xx=True)
+        return [cast("tuple[str, str]", tuple(text(entry).split("|", 1))) for entry in found]
 
     def status(self, batch_id: str) -> BatchStatus | None:
         """Return the batch's status, or ``None`` if there is no such batch (never created, or expired)."""
@@ -217,7 +218,7 @@ class BatchEngine:
 
     def recent(self, limit: int = 50) -> list[BatchStatus]:
         """Return the newest batches, newest first, dropping expired ones from the index."""
-        ids = [_text(member) for member in cast("list[bytes]", self.client.zrevrange(self.index_key, 0, limit - 1))]
+        ids = [text(member) for member in cast("list[bytes]", self.client.zrevrange(self.index_key, 0, limit - 1))]
         found = self.statuses(ids)
         gone = [batch_id for batch_id, status in zip(ids, found, strict=True) if status is None]
         if gone:
@@ -232,8 +233,8 @@ class BatchEngine:
         """Return up to ``limit`` dead jobs of the batch."""
         found = []
         for member, origin in self.client.hscan_iter(self.keys(batch_id, "jobs", "dead"), count=limit):
-            actor, _, queue = _text(origin).partition("|")
-            found.append(DeadJob(message_id=_text(member), actor=actor, queue=queue))
+            actor, _, queue = text(origin).partition("|")
+            found.append(DeadJob(message_id=text(member), actor=actor, queue=queue))
             if len(found) >= limit:
                 break
         return found
@@ -241,7 +242,7 @@ class BatchEngine:
     def children(self, batch_id: str) -> list[str]:
         """Return the ids of the batch's child batches."""
         members = self.client.hscan_iter(self.keys(batch_id, "jobs"), match="batch:*", count=1000)
-        return sorted(_text(member)[len("batch:") :] for member, _ in members)
+        return sorted(text(member)[len("batch:") :] for member, _ in members)
 
     def _now(self) -> int:
         return int(self.clock() * 1000)
@@ -250,7 +251,7 @@ class BatchEngine:
 def _status(batch_id: str, raw: dict[bytes | str, bytes | str]) -> BatchStatus | None:
     if not raw:
         return None
-    fields = {_text(name): _text(value) for name, value in raw.items()}
+    fields = {text(name): text(value) for name, value in raw.items()}
     finished = fields.get("finished_at")
     retrying, dead = int(fields.get("retrying", 0)), int(fields.get("dead", 0))
     return BatchStatus(
@@ -276,8 +277,4 @@ def _refusal(batch_id: str, error: redis.ResponseError) -> Exception:
 
 
 def _pairs(reply: list[bytes]) -> list[tuple[str, str]]:
-    return [(_text(reply[index]), _text(reply[index + 1])) for index in range(0, len(reply), 2)]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    return [(text(reply[index]), text(reply[index + 1])) for index in range(0, len(reply), 2)]

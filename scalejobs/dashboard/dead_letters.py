@@ -22,6 +22,7 @@ import redis
 from ..clock import Clock
 from ..kernel.dead_letters import DeadLetterFailures, Failure
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from . import payloads
 from .keys import DashboardKeys
 from .values import DeadLetter, DeadLetterFilter, Listing
@@ -126,7 +127,7 @@ class DeadLetterStore:
     def _load(self, queue: str, entries: Entries) -> list[tuple[DeadLetter, bytes | str]]:
         if not entries:
             return []
-        ids = [payloads.text(redis_id) for redis_id, _ in entries]
+        ids = [text(redis_id) for redis_id, _ in entries]
         with self.client.pipeline(transaction=False) as pipe:
             pipe.hmget(self.keys.dramatiq.dead_messages(queue), ids)
             pipe.mget([self.failures.key(redis_id) for redis_id in ids])

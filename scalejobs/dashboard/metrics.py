@@ -27,8 +27,8 @@ import redis
 
 from ..clock import Clock
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from .keys import DashboardKeys
-from .payloads import text
 from .values import ActorTotals, MinuteCount
 
 Counts = Mapping[int, tuple[int, int]]

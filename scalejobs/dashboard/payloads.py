@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..kernel.replies import text
 from .values import QueuedMessage
 
 # Stamped by the Dashboard middleware at every enqueue (a delayed message moving
@@ -86,9 +87,6 @@ def ready_again(raw: bytes | str, *, queue: str, redis_id: str, now_ms: int) -> 
     return json.dumps(data, separators=(",", ":"))
 
 
-def text(value: bytes | str) -> str:
-    """Return a Redis reply as text (the broker's client answers bytes)."""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _number(value: Any) -> float | None:

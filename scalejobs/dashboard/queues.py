@@ -25,6 +25,7 @@ import redis
 from ..clock import Clock
 from ..kernel.dramatiq_keys import is_delay_queue
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from . import payloads
 from .keys import DashboardKeys
 from .values import Listing, QueuedMessage, QueueSummary
@@ -53,7 +54,7 @@ class Skips:
     def parse(cls, members: Iterable[bytes | str]) -> Skips:
         entries: dict[tuple[str, int], str] = {}
         for member in members:
-            message_id, retries, exempt = payloads.text(member).split("|", 2)
+            message_id, retries, exempt = text(member).split("|", 2)
             entries[(message_id, int(retries))] = exempt
         return cls(entries)
 
@@ -86,7 +87,7 @@ class QueueStore:
 
     def names(self, declared: Iterable[str] = ()) -> list[str]:
         """Return the queues workers have consumed, plus ``declared`` ones, sorted."""
-        known = {payloads.text(name) for name in self.client.smembers(self.keys.queues)}
+        known = {text(name) for name in self.client.smembers(self.keys.queues)}
         return sorted(known.union(name for name in declared if not is_delay_queue(name)))
 
     def summaries(self, names: Sequence[str]) -> list[QueueSummary]:
@@ -107,7 +108,7 @@ class QueueStore:
             oldest = pipe.execute()
         summaries = []
         for name, (ready, stored, delayed, dead, first), raw in zip(names, rows, oldest):
-            message = payloads.parse(payloads.text(first), raw, name) if first else None
+            message = payloads.parse(text(first), raw, name) if first else None
             summaries.append(
                 QueueSummary(
                     name=name,
@@ -142,7 +143,7 @@ class QueueStore:
             pipe.hlen(key)
             pipe.hscan(key, int(cursor or 0), count=count)
             total, (following, found) = pipe.execute()
-        messages = [payloads.parse(payloads.text(redis_id), raw, queue) for redis_id, raw in found.items()]
+        messages = [payloads.parse(text(redis_id), raw, queue) for redis_id, raw in found.items()]
         ordered = sorted((m for m in messages if m), key=lambda m: m.eta or 0)
         return Listing(items=tuple(ordered), total=total, next_cursor=str(following) if following else None)
 
@@ -218,7 +219,7 @@ class QueueStore:
         if not ids:
             return []
         raws = self.client.hmget(hash_key, ids)
-        parsed = (payloads.parse(payloads.text(redis_id), raw, queue) for redis_id, raw in zip(ids, raws))
+        parsed = (payloads.parse(text(redis_id), raw, queue) for redis_id, raw in zip(ids, raws))
         return [message for message in parsed if message is not None]
 
 

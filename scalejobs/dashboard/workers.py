@@ -17,9 +17,9 @@ from typing import Any, cast
 import redis
 
 from ..clock import Clock
+from ..kernel.replies import text
 from .keys import DashboardKeys
 from .metrics import ActorCounts, Counts, write_actor_counts, write_counts
-from .payloads import text
 from .queues import Skips
 from .values import Progress, RunningJob, WorkerInfo
 

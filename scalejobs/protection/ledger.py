@@ -18,14 +18,12 @@ import redis
 
 from ..errors import StoreUnavailable
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from ..keys import KeySpace
 from .state import StateChange
 
 ACTIONS = ("none", "enable", "disable", "wait")
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _float(value: Any) -> float:
@@ -186,7 +184,7 @@ class TaskLedger:
     def tasks(self) -> list[TaskView]:
         """Return every task with a live worker process, by task ARN; forget stopped ones."""
         index = self.keys("tasks")
-        names = sorted(_text(member) for member in self.client.smembers(index))
+        names = sorted(text(member) for member in self.client.smembers(index))
         views = []
         for name in names:
             view = self.task(name)

@@ -34,6 +34,7 @@ import redis
 
 from ..clock import Clock, system_clock
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from ..keys import KeySpace
 from .values import Death, Endangered, Poisoned
 
@@ -74,7 +75,7 @@ class DeliveryLedger:
 
     def processes(self) -> list[str]:
         """Return the broker ids that recorded deliveries and were not buried yet."""
-        return sorted(_text(member) for member in self.client.smembers(self.processes_key))
+        return sorted(text(member) for member in self.client.smembers(self.processes_key))
 
     def bury(self, broker_id: str) -> list[Death]:
         """Count a death for each delivery the dead process ``broker_id`` was running, and forget the process."""
@@ -85,14 +86,14 @@ class DeliveryLedger:
         )
         deaths = []
         for index in range(0, len(reply), 3):
-            message_id, actor, queue = _text(reply[index + 1]).split("|", 2)
-            deaths.append(Death(redis_id=_text(reply[index]), message_id=message_id, actor=actor, queue=queue, deaths=int(reply[index + 2])))
+            message_id, actor, queue = text(reply[index + 1]).split("|", 2)
+            deaths.append(Death(redis_id=text(reply[index]), message_id=message_id, actor=actor, queue=queue, deaths=int(reply[index + 2])))
         return deaths
 
     def poison(self, max_deaths: int) -> dict[str, int]:
         """Return the message ids whose workers died under them more than ``max_deaths`` times, with their deaths."""
         found = cast("list[tuple[bytes, float]]", self.client.zrangebyscore(self.deaths_key, f"({max_deaths}", "+inf", withscores=True))
-        return {_text(member): int(score) for member, score in found}
+        return {text(member): int(score) for member, score in found}
 
     def forget(self, message_id: str) -> None:
         """Drop the death count of ``message_id``, e.g. once it is dead-lettered: a retry starts afresh."""
@@ -112,7 +113,7 @@ class DeliveryLedger:
     def endangered(self, limit: int = 20) -> list[Endangered]:
         """Return the messages workers died under most often."""
         ranked = cast("list[tuple[bytes, float]]", self.client.zrevrange(self.deaths_key, 0, limit - 1, withscores=True))
-        return [Endangered(message_id=_text(member), deaths=int(score)) for member, score in ranked]
+        return [Endangered(message_id=text(member), deaths=int(score)) for member, score in ranked]
 
     def poisoned(self, limit: int = 20) -> list[Poisoned]:
         """Return the latest poisoned messages, newest first."""
@@ -126,7 +127,3 @@ class DeliveryLedger:
 def running_value(message_id: str, actor: str, queue: str) -> str:
     """Return what a process's running hash holds for one delivery."""
     return f"{message_id}|{actor}|{queue}"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

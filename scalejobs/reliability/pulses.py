@@ -37,6 +37,7 @@ from typing import cast
 import redis
 
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from ..keys import KeySpace
 
 # How long a process's record outlives its last pulse: long enough for any recovery to read it.
@@ -108,7 +109,7 @@ class Pulses:
     def silent_since(self, cutoff: int) -> list[Silent]:
         """Return the processes whose last pulse is at or before ``cutoff`` (ms, Redis time)."""
         found = cast("list[tuple[bytes, float]]", self.client.zrangebyscore(self.pulses_key, "-inf", cutoff, withscores=True))
-        return [Silent(worker=_text(member), last_pulse=int(score)) for member, score in found]
+        return [Silent(worker=text(member), last_pulse=int(score)) for member, score in found]
 
     def newest_before(self, moment: int) -> int | None:
         """Return the time of the newest pulse at or before ``moment`` (ms, Redis time), if any."""
@@ -118,7 +119,7 @@ class Pulses:
     def alive(self, silence_ms: int, now: int) -> set[str]:
         """Return the processes that pulsed within ``silence_ms`` of ``now``."""
         members = cast("list[bytes]", self.client.zrangebyscore(self.pulses_key, f"({now - silence_ms}", "+inf"))
-        return {_text(member) for member in members}
+        return {text(member) for member in members}
 
     def queues_of(self, broker_id: str) -> list[str]:
         """Return the queues ``broker_id``'s process said it consumes, or none if it never pulsed."""
@@ -127,8 +128,4 @@ class Pulses:
 
     def known_queues(self) -> set[str]:
         """Return every queue a pulsing process consumes or consumed."""
-        return {_text(member) for member in self.client.smembers(self.known_key)}
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+        return {text(member) for member in self.client.smembers(self.known_key)}

@@ -57,6 +57,7 @@ import redis
 from ..clock import Clock, system_clock
 from ..kernel.dramatiq_keys import DramatiqKeys, canonical_queue, delay_queue
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from ..keys import KeySpace
 from .pulses import Pulses
 from .values import Recovery, RecoveryPass, RecoveryStats
@@ -173,7 +174,7 @@ class OrphanRecovery:
             return RecoveryPass(skipped="Redis restarted less than a heartbeat timeout ago, and its downtime is unknown")
         recoveries: list[Recovery] = []
         poisoned: list[tuple[str, str]] = []
-        dead = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
+        dead = [text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
         known: set[str] = set()
         if dead:
             known = self.pulses.known_queues() | set(queues) | {delay_queue(queue) for queue in queues}
@@ -189,7 +190,7 @@ class OrphanRecovery:
                 poisoned += dead_lettered
                 if recovery.messages:
                     recoveries.append(recovery)
-        live = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf"))]
+        live = [text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, f"({cutoff}", "+inf"))]
         recoveries += self._restore_stranded(live, sorted({canonical_queue(queue) for queue in queues}), now)
         return RecoveryPass(recoveries=tuple(recoveries), dead_workers=len(dead), poisoned=tuple(poisoned))
 
@@ -216,12 +217,12 @@ class OrphanRecovery:
         """Return the broker ids silent past the silence (by pulse) or the heartbeat timeout (plain Dramatiq) now."""
         cutoff = int(self.clock() * 1000) - self.heartbeat_timeout_ms
         silent = self.silent().workers
-        dead = [_text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
+        dead = [text(worker) for worker in cast("list[bytes]", self.client.zrangebyscore(self.heartbeats_key, "-inf", cutoff))]
         return sorted(set(silent) | set(dead))
 
     def stats(self) -> RecoveryStats:
         """Return the counters of every pass so far."""
-        raw = {_text(name): int(value) for name, value in self.client.hgetall(self.stats_key).items()}
+        raw = {text(name): int(value) for name, value in self.client.hgetall(self.stats_key).items()}
         return RecoveryStats(
             passes=raw.get("passes", 0),
             workers=raw.get("workers", 0),
@@ -301,8 +302,8 @@ class OrphanRecovery:
         if reply == -1:
             return None
         moved_reply, poisoned_reply, delay = reply
-        moved = {_text(moved_reply[index]): int(moved_reply[index + 1]) for index in range(0, len(moved_reply), 2)}
-        poisoned = [(_text(poisoned_reply[index]), _text(poisoned_reply[index + 1])) for index in range(0, len(poisoned_reply), 2)]
+        moved = {text(moved_reply[index]): int(moved_reply[index + 1]) for index in range(0, len(moved_reply), 2)}
+        poisoned = [(text(poisoned_reply[index]), text(poisoned_reply[index + 1])) for index in range(0, len(poisoned_reply), 2)]
         seconds = int(delay) / 1000 if int(delay) >= 0 else None
         return Recovery(at=now / 1000, worker=worker, kind=DEAD_WORKER, queues=moved, delay=seconds, by=by), poisoned
 
@@ -335,7 +336,7 @@ class OrphanRecovery:
 
     def _overdue(self, worker: str, delay_queue: str, now: int) -> list[str]:
         """Return the ids ``worker`` holds of ``delay_queue`` that were due over a heartbeat timeout ago."""
-        ids = [_text(member) for member in self.client.sscan_iter(self._acks(worker, delay_queue), count=CHUNK)]
+        ids = [text(member) for member in self.client.sscan_iter(self._acks(worker, delay_queue), count=CHUNK)]
         overdue = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
@@ -361,7 +362,3 @@ def _eta(payload: bytes | None) -> int | None:
     except (ValueError, AttributeError):
         return None
     return int(eta) if isinstance(eta, (int, float)) and not isinstance(eta, bool) else None
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

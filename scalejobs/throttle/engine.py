@@ -30,6 +30,7 @@ import redis
 
 from ..clock import Clock
 from ..kernel.lua import load_script
+from ..kernel.replies import text
 from ..keys import KeySpace
 
 # How long an unused limiter stays listed in the admin, with its stats.
@@ -155,7 +156,7 @@ class Throttles:
 
     def usage(self, limit: int = PAGE_SIZE) -> list[Usage]:
         """Return the limiters used in the last day, most recently used first."""
-        idents = [_text(member) for member in self.client.zrevrange(self.keys("index"), 0, limit - 1)]
+        idents = [text(member) for member in self.client.zrevrange(self.keys("index"), 0, limit - 1)]
         parsed = [parse_ident(ident) for ident in idents]
         keys: list[str] = []
         args: list[str | int | float] = [self._now()]
@@ -180,9 +181,6 @@ class Throttles:
     def _now(self) -> str:
         return "" if self.clock is None else str(round(self.clock() * 1000))
 
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def parse_ident(ident: str) -> tuple[str, float, str]:

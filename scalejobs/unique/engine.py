@@ -28,6 +28,7 @@ from redis.commands.core import Script
 
 from ..clock import Clock
 from ..kernel.lua import load_script, run_script_many
+from ..kernel.replies import text
 from ..keys import KeySpace
 
 # The admin shows this many locks at most; the index stays exact beyond it.
@@ -98,7 +99,7 @@ class UniqueJobs:
             )
             for request in requests
         ]
-        return [_text(holder) for holder in run_script_many(self.client, self._acquire, calls)]
+        return [text(holder) for holder in run_script_many(self.client, self._acquire, calls)]
 
     def enqueue_call(
         self, request: LockRequest, enqueue_keys: Sequence[str], enqueue_args: Sequence[Any], *, refusable: bool
@@ -127,7 +128,7 @@ class UniqueJobs:
     def acquire_and_enqueue(self, request: LockRequest, enqueue_keys: Sequence[str], enqueue_args: Sequence[Any], *, refusable: bool) -> str:
         """Run ``enqueue_call``'s call; return the lock's holder afterwards (the message was sent unless refused)."""
         script, keys, args = self.enqueue_call(request, enqueue_keys, enqueue_args, refusable=refusable)
-        return _text(script(keys=keys, args=args))
+        return text(script(keys=keys, args=args))
 
     def release(self, digest: str, owner: str) -> bool:
         """Delete the lock of ``digest`` if ``owner`` holds it; tell whether it did."""
@@ -144,7 +145,7 @@ class UniqueJobs:
     def holder(self, digest: str) -> str | None:
         """Return the id of the message holding the lock of ``digest``, if any."""
         owner = self.client.hget(self.keys("lock", digest), "owner")
-        return _text(owner) if owner is not None else None
+        return text(owner) if owner is not None else None
 
     def holders(self, digests: Sequence[str]) -> list[str | None]:
         """Return the holder of each lock of ``digests`` (``None`` if free), in one round trip."""
@@ -152,7 +153,7 @@ class UniqueJobs:
             for digest in digests:
                 pipe.hget(self.keys("lock", digest), "owner")
             owners = pipe.execute()
-        return [None if owner is None else _text(owner) for owner in owners]
+        return [None if owner is None else text(owner) for owner in owners]
 
     def count(self) -> int:
         """Return how many locks the index lists (expired ones may linger until the next take)."""
@@ -160,7 +161,7 @@ class UniqueJobs:
 
     def locks(self, limit: int = PAGE_SIZE) -> list[Lock]:
         """Return up to ``limit`` live locks, those expiring soonest first."""
-        digests = [_text(member) for member in self.client.zrange(self.keys("locks"), 0, limit - 1)]
+        digests = [text(member) for member in self.client.zrange(self.keys("locks"), 0, limit - 1)]
         pipe = self.client.pipeline(transaction=False)
         for digest in digests:
             pipe.hgetall(self.keys("lock", digest))
@@ -183,7 +184,3 @@ class UniqueJobs:
 
     def _now(self) -> str:
         return "" if self.clock is None else str(round(self.clock() * 1000))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
